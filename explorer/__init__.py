@@ -1,0 +1,3 @@
+"""explorer: a terminal stream explorer."""
+
+__version__ = "0.1.0"

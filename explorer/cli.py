@@ -1,0 +1,35 @@
+"""Command line: `explorer [URL]` (the app), `explorer get URL`, `explorer serve`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+
+
+def _serve(argv: list[str]) -> int:
+    from . import serve
+
+    parser = argparse.ArgumentParser(prog="explorer serve", description="Run the demo server until Ctrl-C.")
+    serve.add_arguments(parser)
+    return serve.run(parser.parse_args(argv))
+
+
+COMMANDS = {"serve": _serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `explorer` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    if argv and argv[0] in ("--version", "-V"):
+        print(f"explorer {__version__}")
+        return 0
+    print("usage: explorer serve [--host H] [--port P]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""The embedded aiohttp demo server: streaming tutorial examples as live endpoints.
+
+Never imports Textual.
+"""
+
+from .catalog import CATALOG, Endpoint, catalog_entries
+from .runner import DemoServer
+
+__all__ = ["CATALOG", "DemoServer", "Endpoint", "catalog_entries"]
