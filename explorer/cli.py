@@ -16,7 +16,15 @@ def _serve(argv: list[str]) -> int:
     return serve.run(parser.parse_args(argv))
 
 
-COMMANDS = {"serve": _serve}
+def _get(argv: list[str]) -> int:
+    from . import get
+
+    parser = argparse.ArgumentParser(prog="explorer get", description="Stream URL headless: text or JSONL on stdout.")
+    get.add_arguments(parser)
+    return get.run(parser.parse_args(argv))
+
+
+COMMANDS = {"serve": _serve, "get": _get}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -127,10 +127,12 @@ async def stream_n(request: web.Request, p: Params) -> web.StreamResponse:
 
 
 async def firehose(request: web.Request, p: Params) -> web.StreamResponse:
-    """As fast as the loop allows: `total` bytes in writes of `size` bytes (0 = endless)."""
+    """As fast as the loop allows: `total` bytes (0 = endless) in writes of `size` bytes,
+    with a newline ending every `line` bytes (0: one at the end of each write)."""
     out = await open_stream(request, "application/octet-stream", charset=None)
-    size, total = int(p["size"]), int(p["total"])
-    block = (b"0123456789abcdef" * (size // 16 + 1))[: size - 1] + b"\n"
+    size, total, line = int(p["size"]), int(p["total"]), int(p["line"]) or int(p["size"])
+    text = (b"0123456789abcdef" * (line // 16 + 1))[: line - 1] + b"\n"
+    block = (text * (size // line + 1))[:size]
     sent = 0
     while total == 0 or sent < total:
         piece = block if total == 0 or total - sent >= size else block[: total - sent]

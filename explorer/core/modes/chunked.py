@@ -1,0 +1,16 @@
+"""chunked: `iter_chunked(n)`, one record per read of at most n bytes (not exactly n)."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from aiohttp import ClientResponse
+
+from ..clock import Clock
+from ..record import Record
+from ..request import StreamRequest
+from .stamp import stamp_reads
+
+
+def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
+    return stamp_reads(resp.content.iter_chunked(request.chunk_size), clock)

@@ -1,0 +1,69 @@
+"""What to stream and how: the `StreamRequest` every face builds."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+
+from yarl import URL
+
+MODES = ("auto", "chunked", "any", "wire", "lines", "json", "zlib", "sse", "ws")
+HTTP_SCHEMES = ("http", "https")
+WS_SCHEMES = ("ws", "wss")
+
+DEFAULT_CHUNK_SIZE = 1024
+DEFAULT_MAX_LINE = 1024 * 1024
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+
+@dataclass
+class StreamRequest:
+    """One stream to open: URL, read mode, HTTP details, limits and TLS options."""
+
+    url: str
+    mode: str = "auto"
+    method: str = "GET"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes | None = None
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    max_line: int = DEFAULT_MAX_LINE
+    connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT
+    idle_timeout: float | None = None
+    max_time: float | None = None
+    raw: bool = False
+    insecure: bool = False
+    cacert: str | None = None
+
+    def problem(self) -> str | None:
+        """A sentence saying why this request cannot be sent, or None when it can."""
+        if self.mode not in MODES:
+            return f"Unknown mode '{self.mode}': choose one of {', '.join(MODES)}."
+        try:
+            url = URL(self.url)
+        except (ValueError, TypeError) as error:
+            return f"Not a usable URL: {self.url!r} ({error})."
+        if url.scheme not in HTTP_SCHEMES + WS_SCHEMES or not url.host:
+            return f"Not a usable URL: {self.url!r}. It needs a scheme (http, https, ws or wss) and a host."
+        if url.scheme in WS_SCHEMES and self.mode not in ("ws", "auto"):
+            return f"A {url.scheme}:// URL needs mode ws (or auto), not {self.mode}."
+        if self.chunk_size < 1:
+            return "The chunk size must be at least 1 byte."
+        if self.max_line < 1:
+            return "The line cap must be at least 1 byte."
+        for name in ("connect_timeout", "idle_timeout", "max_time"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                return f"{name.replace('_', ' ').capitalize()} must be more than 0 seconds."
+        return None
+
+    @property
+    def is_websocket(self) -> bool:
+        return self.mode == "ws" or URL(self.url).scheme in WS_SCHEMES
+
+    def ssl_context(self) -> ssl.SSLContext | bool | None:
+        """What to pass as `ssl=`: None for defaults, False to skip verification, or a context."""
+        if self.insecure:
+            return False
+        if self.cacert:
+            return ssl.create_default_context(cafile=self.cacert)
+        return None

@@ -1,0 +1,93 @@
+"""Request options shared by `explorer get`, `explorer URL` and `explorer compare`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .core.request import DEFAULT_CHUNK_SIZE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LINE, MODES, StreamRequest
+
+
+class UsageError(ValueError):
+    """A bad option value: the command exits with status 2."""
+
+
+def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool = True) -> None:
+    """Add URL and the request options to `parser`."""
+    parser.add_argument("url", nargs=None if url_required else "?", metavar="URL",
+                        help="http(s):// or ws(s):// URL (with --demo: a path on the demo server)")
+    parser.add_argument("-m", "--mode", choices=MODES, default="auto", help="read mode (default auto)")
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, metavar="N",
+                        help=f"largest read in chunked mode (default {DEFAULT_CHUNK_SIZE})")
+    parser.add_argument("-X", "--method", default=None, help="HTTP method (default GET, POST with -d)")
+    parser.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'",
+                        help="request header, repeatable")
+    parser.add_argument("-d", "--data", default=None, metavar="BODY", help="request body; @FILE reads a file")
+    parser.add_argument("--connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT, metavar="S",
+                        help=f"seconds to connect (default {DEFAULT_CONNECT_TIMEOUT:g})")
+    parser.add_argument("--idle-timeout", type=float, default=None, metavar="S",
+                        help="longest silence between reads, in seconds (default: none)")
+    parser.add_argument("--max-time", type=float, default=None, metavar="S",
+                        help="stop cleanly after S seconds")
+    parser.add_argument("--max-line", type=int, default=DEFAULT_MAX_LINE, metavar="BYTES",
+                        help=f"line cap in lines mode (default {DEFAULT_MAX_LINE})")
+    parser.add_argument("--raw", action="store_true", help="do not decode Content-Encoding")
+    parser.add_argument("-k", "--insecure", action="store_true", help="skip TLS certificate verification")
+    parser.add_argument("--cacert", metavar="FILE", default=None, help="trust the CA certificates in FILE")
+    parser.add_argument("--demo", action="store_true", help="start the demo server in-process; URL is a path on it")
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip():
+        raise UsageError(f"A header must look like 'Name: value', not {text!r}.")
+    return name.strip(), value.strip()
+
+
+def read_body(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    if text.startswith("@"):
+        try:
+            return Path(text[1:]).read_bytes()
+        except OSError as error:
+            raise UsageError(f"Cannot read the body file {text[1:]!r}: {error.strerror}.") from None
+    return text.encode()
+
+
+def build_request(args: argparse.Namespace, url: str | None = None) -> StreamRequest:
+    """A validated StreamRequest from parsed options; raises UsageError."""
+    if args.cacert and not Path(args.cacert).is_file():
+        raise UsageError(f"The CA file {args.cacert!r} does not exist.")
+    body = read_body(args.data)
+    request = StreamRequest(
+        url=url or args.url,
+        mode=args.mode,
+        method=(args.method or ("POST" if body is not None else "GET")).upper(),
+        headers=[parse_header(h) for h in args.header],
+        body=body,
+        chunk_size=args.chunk_size,
+        max_line=args.max_line,
+        connect_timeout=args.connect_timeout,
+        idle_timeout=args.idle_timeout,
+        max_time=args.max_time,
+        raw=args.raw,
+        insecure=args.insecure,
+        cacert=args.cacert,
+    )
+    problem = request.problem()
+    if problem:
+        raise UsageError(problem)
+    return request
+
+
+def demo_url(base: str, path: str, mode: str) -> str:
+    """The full URL of a demo path; WebSocket endpoints get ws://."""
+    from .demo.catalog import find
+
+    if not path.startswith("/"):
+        path = "/" + path
+    endpoint = find(path)
+    if mode == "ws" or (mode == "auto" and endpoint is not None and endpoint.mode == "ws"):
+        base = base.replace("http://", "ws://", 1)
+    return base + path
