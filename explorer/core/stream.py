@@ -18,6 +18,7 @@ from .errors import StreamError, describe
 from .modes import HTTP_MODES
 from .modes.auto import mode_for_content_type
 from .modes.ws import read_ws
+from .parser_errors import forward_parser_errors
 from .record import DATA_KINDS, Record
 from .request import StreamRequest
 
@@ -51,6 +52,7 @@ async def _read_http(request: StreamRequest, clock: Clock) -> AsyncIterator[Reco
             clock.expired = True
             return
         async with resp:
+            forward_parser_errors(resp)
             mode = request.mode if request.mode != "auto" else mode_for_content_type(resp.headers.get("Content-Type", ""))
             yield clock.record("response", clock.now(), 0, None, {
                 "status": resp.status,

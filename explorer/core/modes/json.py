@@ -22,7 +22,7 @@ from ..request import StreamRequest
 
 
 def _reason(error: Exception) -> str:
-    return " ".join(str(error).strip().split("\n")[0].split()) or error.__class__.__name__
+    return " ".join(str(error).strip().split("\n")[0].split()).rstrip(".") or error.__class__.__name__
 
 
 async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:

@@ -40,6 +40,7 @@ class MemberDecoder:
         self._carry = b""
         self.members = 0
         self.fed = 0
+        self.salvaged = b""  # what a failing read decoded before the bad bytes
 
     @property
     def mid_member(self) -> bool:
@@ -60,6 +61,7 @@ class MemberDecoder:
             try:
                 out.append(self._decoder.decompress(data))
             except zlib.error as error:
+                self.salvaged = b"".join(out)
                 raise StreamError(
                     "invalid_zlib",
                     f"Invalid compressed data in member {self.members + 1}, in the read starting at byte {start}: {error}.",
@@ -81,7 +83,9 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
         try:
             decoded = decoder.feed(data)
         except StreamError:
-            yield Record("chunk", seq, t, t - last, len(data), data, {"decoded_size": 0, "undecoded": True})
+            salvaged = decoder.salvaged
+            yield Record("chunk", seq, t, t - last, len(data), salvaged,
+                         {"decoded_size": len(salvaged), "undecoded": True})
             raise
         yield Record("chunk", seq, t, t - last, len(data), decoded, {"decoded_size": len(decoded)})
         seq += 1

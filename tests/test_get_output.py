@@ -1,0 +1,97 @@
+"""`explorer get` output: text for people, JSONL files, line splitting, Ctrl-C, a foreign server."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from explorer.cli import main
+
+from .helpers import of_kind, run_get
+from .rawserver import RawServer, chunked_response
+
+HOSTILE = b"\x1b]0;pwned\x07\x1b[2J[bold]red[/bold] [@click=app.quit]x[/] \x00\x7f\xe2\x80\xaeevil\r\n"
+
+
+def test_text_output_is_aligned_and_sanitized(capsys: pytest.CaptureFixture[str]) -> None:
+    with RawServer(chunked_response(HOSTILE, b"second line\n")) as server:
+        status = main(["get", server.url, "--mode", "lines"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "\x1b" not in out and "\x07" not in out and "\x00" not in out and "\u202e" not in out
+    assert "␛]0;pwned" in out and "[bold]red[/bold]" in out and "\\u202eevil" in out
+    rows = [line for line in out.splitlines() if line.startswith("line ")]
+    assert len(rows) == 2 and rows[0].index("ms") == rows[1].index("ms")
+    assert out.splitlines()[-1].startswith("end: 2 records")
+
+
+def test_lines_split_crlf_lf_and_final_line_across_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    head, *chunks, end = chunked_response(b"one\r\ntw", b"o\nthr", b"ee\r", b"\nfour")
+    script = [head] + [item for chunk in chunks for item in (chunk, ("sleep", 0.03))] + [end]
+    with RawServer(script) as server:
+        status, records, _ = run_get(capsys, server.url, "--mode", "lines")
+    lines = of_kind(records, "line")
+    assert status == 0 and [line["data"] for line in lines] == ["one", "two", "three", "four"]
+    assert [line["size"] for line in lines] == [5, 4, 7, 4] and lines[-1]["newline"] is False
+    assert sum(line["size"] for line in lines) == records[-1]["bytes"]
+
+
+def test_output_file_holds_the_same_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "run.jsonl"
+    status = main(["get", "--demo", "/ndjson?count=3&interval=0", "--output", str(target)])
+    capsys.readouterr()
+    written = [json.loads(line) for line in target.read_text().splitlines()]
+    assert status == 0 and written[0]["kind"] == "response" and written[-1]["kind"] == "end"
+    assert len(of_kind(written, "event")) == 18
+
+
+def test_headers_method_and_binary_payloads(capsys: pytest.CaptureFixture[str]) -> None:
+    status, records, _ = run_get(capsys, "--demo", "/stream/1", "-H", "X-Probe: yes", "--mode", "lines")
+    assert status == 0 and json.loads(of_kind(records, "line")[0]["data"])["headers"]["X-Probe"] == "yes"
+    status, records, _ = run_get(capsys, "--demo", "/hello", "-X", "DELETE")
+    assert status == 1 and records[0]["status"] == 405
+
+
+def test_ctrl_c_exits_130_after_printing_partial_data() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "get", "--demo", "/endless?interval=0.05", "--mode", "lines",
+         "--format", "jsonl"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines = [proc.stdout.readline() for _ in range(3)]
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert [json.loads(line)["kind"] for line in lines] == ["response", "line", "line"]
+    assert "Traceback" not in err and "interrupted" in err
+
+
+@pytest.fixture
+def stdlib_server(tmp_path: Path):
+    """Python's own http.server: a server we did not write."""
+    (tmp_path / "feed.ndjson").write_text("".join(json.dumps({"n": i}) + "\n" for i in range(50)))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_against_pythons_http_server(stdlib_server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, records, _ = run_get(capsys, stdlib_server + "/feed.ndjson", "--mode", "lines")
+    assert status == 0 and len(of_kind(records, "line")) == 50
+    status, records, _ = run_get(capsys, stdlib_server + "/feed.ndjson", "--mode", "wire")
+    assert status == 0 and records[-1]["framing"].startswith("none")
+    status, records, _ = run_get(capsys, stdlib_server + "/missing", "--mode", "any")
+    assert status == 1 and records[0]["status"] == 404 and records[-1]["type"] == "http_status"
