@@ -95,3 +95,11 @@ def test_against_pythons_http_server(stdlib_server: str, capsys: pytest.CaptureF
     assert status == 0 and records[-1]["framing"].startswith("none")
     status, records, _ = run_get(capsys, stdlib_server + "/missing", "--mode", "any")
     assert status == 1 and records[0]["status"] == 404 and records[-1]["type"] == "http_status"
+
+
+def test_chunked_mode_reads_at_most_n_bytes(capsys: pytest.CaptureFixture[str]) -> None:
+    status, records, _ = run_get(capsys, "--demo", "/firehose?size=1000&total=10000", "--mode", "chunked",
+                                 "--chunk-size", "16")
+    chunks = of_kind(records, "chunk")
+    assert status == 0 and all(c["size"] <= 16 for c in chunks) and len(chunks) >= 625
+    assert "".join(c["data"] for c in chunks) == (("0123456789abcdef" * 63)[:999] + "\n") * 10

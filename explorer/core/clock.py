@@ -25,6 +25,19 @@ class Clock:
         self.summary: dict[str, Any] = {}
         self.abort: Callable[[], None] | None = None
         self.expired = False
+        self.records = 0
+        self.bytes = 0
+        self.ttfb: float | None = None
+
+    def tally(self, records: int, size: int, first: float | None) -> None:
+        """Add a mode's totals; modes call this once, when their loop ends (however it ends).
+
+        Counting here rather than per record in `open_stream` keeps the hot path short.
+        """
+        self.records += records
+        self.bytes += size
+        if first is not None and (self.ttfb is None or first < self.ttfb):
+            self.ttfb = first
 
     def now(self) -> float:
         return perf_counter() - self.t0

@@ -141,6 +141,24 @@ async def firehose(request: web.Request, p: Params) -> web.StreamResponse:
     return await out.finish()
 
 
+async def ndjson_firehose(request: web.Request, p: Params) -> web.StreamResponse:
+    """NDJSON as fast as the loop allows: `total` bytes of small objects in `size`-byte writes."""
+    out = await open_stream(request, "application/x-ndjson")
+    size, total = int(p["size"]), int(p["total"])
+    lines, length, i = [], 0, 0
+    while length < size:
+        line = json.dumps({"id": i, "name": f"Item {i}", "ok": i % 2 == 0, "score": i / 4, "tags": ["a", "b"]}) + "\n"
+        lines.append(line.encode())
+        length += len(lines[-1])
+        i += 1
+    block = b"".join(lines)
+    sent = 0
+    while total == 0 or sent < total:
+        await out.write(block)
+        sent += len(block)
+    return await out.finish()
+
+
 async def tick(request: web.Request, p: Params) -> web.StreamResponse:
     """NDJSON ticks carrying the server's send time (`sent`, epoch seconds), for stamp accuracy."""
     out = await open_stream(request, "application/x-ndjson")

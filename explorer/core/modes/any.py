@@ -13,4 +13,4 @@ from .stamp import stamp_reads
 
 
 def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    return stamp_reads(resp.content.iter_any(), clock)
+    return stamp_reads(resp.content.readany, clock)

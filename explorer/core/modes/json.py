@@ -26,35 +26,42 @@ def _reason(error: Exception) -> str:
 
 
 async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    t0, seq, last, event_seq, event_last = clock.t0, 0, 0.0, 0, 0.0
+    t0, seq, last, event_seq, event_last, first = clock.t0, 0, 0.0, 0, 0.0, None
     events = ijson.sendable_list()
     parser = ijson.parse_coro(events, multiple_values=True, use_float=True)
+    readany = resp.content.readany
     offset = 0
     error: Exception | None = None
-    async for data in resp.content.iter_any():
-        t = perf_counter() - t0
-        yield Record("chunk", seq, t, t - last, len(data), data)
-        seq += 1
-        last = t
+    try:
+        while data := await readany():
+            t = perf_counter() - t0
+            yield Record("chunk", seq, t, t - last, len(data), data)
+            if first is None:
+                first = t
+            seq += 1
+            last = t
+            try:
+                parser.send(data)
+            except Exception as exc:  # ijson raises JSONError or IncompleteJSONError, yajl others
+                error = exc
+            if events:
+                yield Record("event", event_seq, t, t - event_last, 0, None, {"events": list(events)})
+                event_seq += len(events)
+                event_last = t
+                del events[:]
+            if error is not None:
+                raise StreamError(
+                    "invalid_json",
+                    f"Invalid JSON in bytes {offset}-{offset + len(data)} (read #{seq - 1}): {_reason(error)}.",
+                )
+            offset += len(data)
         try:
-            parser.send(data)
-        except Exception as exc:  # ijson raises JSONError or IncompleteJSONError, yajl others
-            error = exc
+            parser.close()
+        except Exception as exc:
+            raise StreamError("invalid_json", f"The JSON ended early after {offset} bytes: {_reason(exc)}.") from None
         if events:
+            t = perf_counter() - t0
             yield Record("event", event_seq, t, t - event_last, 0, None, {"events": list(events)})
             event_seq += len(events)
-            event_last = t
-            del events[:]
-        if error is not None:
-            raise StreamError(
-                "invalid_json",
-                f"Invalid JSON in bytes {offset}-{offset + len(data)} (read #{seq - 1}): {_reason(error)}.",
-            )
-        offset += len(data)
-    try:
-        parser.close()
-    except Exception as exc:
-        raise StreamError("invalid_json", f"The JSON ended early after {offset} bytes: {_reason(exc)}.") from None
-    if events:
-        t = perf_counter() - t0
-        yield Record("event", event_seq, t, t - event_last, 0, None, {"events": list(events)})
+    finally:
+        clock.tally(seq + event_seq, offset, first)

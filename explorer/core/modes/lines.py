@@ -29,34 +29,53 @@ def _too_long(cap: int, lines: int) -> StreamError:
 
 
 async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    t0, seq, last, cap = clock.t0, 0, 0.0, request.max_line
+    t0, seq, last, total, first, cap = clock.t0, 0, 0.0, 0, None, request.max_line
+    readany = resp.content.readany
     pending: list[bytes] = []
     pending_size = 0
-    async for data in resp.content.iter_any():
-        t = perf_counter() - t0
-        parts = data.split(b"\n")
-        tail = parts.pop()
-        if parts:
-            if pending:
-                pending.append(parts[0])
-                parts[0] = b"".join(pending)
-                pending.clear()
-                pending_size = 0
-            for line in parts:
-                size = len(line) + 1
-                if line[-1:] == b"\r":
-                    line = line[:-1]
-                if size > cap:
-                    raise _too_long(cap, seq)
-                yield Record("line", seq, t, t - last, size, line)
-                seq += 1
+    try:
+        while data := await readany():
+            t = perf_counter() - t0
+            total += len(data)
+            if first is None:
+                first = t
+            parts = data.split(b"\n")
+            tail = parts.pop()
+            if parts:
+                careful = b"\r" in data or len(data) + pending_size > cap
+                if pending:
+                    careful = True  # the joined line may end in a CR from an earlier read
+                    pending.append(parts[0])
+                    parts[0] = b"".join(pending)
+                    pending.clear()
+                    pending_size = 0
+                gap = t - last
                 last = t
-        if tail:
-            pending.append(tail)
-            pending_size += len(tail)
-            if pending_size > cap:
-                raise _too_long(cap, seq)
-    if pending:
-        line = b"".join(pending)
-        t = perf_counter() - t0
-        yield Record("line", seq, t, t - last, len(line), line, NO_NEWLINE)
+                if careful:
+                    # the careful path: CRLF endings, or a line that may pass the cap
+                    for line in parts:
+                        size = len(line) + 1
+                        if size > cap:
+                            raise _too_long(cap, seq)
+                        if line[-1:] == b"\r":
+                            line = line[:-1]
+                        yield Record("line", seq, t, gap, size, line)
+                        seq += 1
+                        gap = 0.0
+                else:
+                    for line in parts:
+                        yield Record("line", seq, t, gap, len(line) + 1, line)
+                        seq += 1
+                        gap = 0.0
+            if tail:
+                pending.append(tail)
+                pending_size += len(tail)
+                if pending_size > cap:
+                    raise _too_long(cap, seq)
+        if pending:
+            line = b"".join(pending)
+            t = perf_counter() - t0
+            yield Record("line", seq, t, t - last, len(line), line, NO_NEWLINE)
+            seq += 1
+    finally:
+        clock.tally(seq, total, first)

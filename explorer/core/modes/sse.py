@@ -93,9 +93,10 @@ class SSEParser:
 
 async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
     parser = SSEParser()
-    async for chunk in stamp_reads(resp.content.iter_any(), clock):
+    async for chunk in stamp_reads(resp.content.readany, clock):
         yield chunk
         for event in parser.feed(chunk.data or b""):
             yield clock.record("sse", chunk.t, 0, None, event)
+            clock.tally(1, 0, None)
     parser.feed(b"", final=True)  # an unfinished event at EOF is discarded
     clock.summary["comments"] = parser.comments

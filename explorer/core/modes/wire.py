@@ -29,12 +29,12 @@ def is_chunked(resp: ClientResponse) -> bool:
 async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
     if not is_chunked(resp):
         clock.summary["framing"] = "none (Content-Length or close-delimited body)"
-        async for record in stamp_reads(resp.content.iter_any(), clock):
+        async for record in stamp_reads(resp.content.readany, clock):
             record.extra = {"framed": False}
             yield record
         return
     clock.summary["framing"] = "chunked"
-    t0, seq, last = clock.t0, 0, 0.0
+    t0, seq, last, total, first = clock.t0, 0, 0.0, 0, None
     pending: list[bytes] = []
     t = 0.0
     try:
@@ -49,10 +49,17 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
                 pending.clear()
             if data:
                 yield Record("chunk", seq, t, t - last, len(data), data, FRAMED)
+                first = t if first is None else first
                 seq += 1
+                total += len(data)
                 last = t
     except Exception:
         if pending:  # keep what arrived of the unfinished chunk
             data = b"".join(pending)
             yield Record("chunk", seq, t, t - last, len(data), data, PARTIAL)
+            first = t if first is None else first
+            seq += 1
+            total += len(data)
         raise
+    finally:
+        clock.tally(seq, total, first)

@@ -70,7 +70,7 @@ async def read_ws(request: StreamRequest, clock: Clock) -> AsyncIterator[Record]
             "mode": "ws",
         })
         clock.abort = ws.transport.abort
-        t0, seq, last, idle = clock.t0, 0, 0.0, request.idle_timeout
+        t0, seq, last, idle, total, first = clock.t0, 0, 0.0, request.idle_timeout, 0, None
         try:
             while True:
                 if idle is None:
@@ -84,7 +84,9 @@ async def read_ws(request: StreamRequest, clock: Clock) -> AsyncIterator[Record]
                     yield Record("message", seq, t, t - last, len(data), data, TEXT)
                 else:
                     yield Record("message", seq, t, t - last, len(message), bytes(message), BINARY)
+                first = t if first is None else first
                 seq += 1
+                total += len(message)
                 last = t
         except ConnectionClosedOK:
             pass
@@ -95,5 +97,6 @@ async def read_ws(request: StreamRequest, clock: Clock) -> AsyncIterator[Record]
             ) from None
         finally:
             clock.abort = None
+            clock.tally(seq, total, first)
         clock.summary["close_code"] = ws.close_code
         clock.summary["close_reason"] = ws.close_reason

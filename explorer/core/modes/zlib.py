@@ -76,20 +76,26 @@ class MemberDecoder:
 
 
 async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    t0, seq, last = clock.t0, 0, 0.0
+    t0, seq, last, total, first = clock.t0, 0, 0.0, 0, None
     decoder = MemberDecoder()
-    async for data in resp.content.iter_any():
-        t = perf_counter() - t0
-        try:
-            decoded = decoder.feed(data)
-        except StreamError:
-            salvaged = decoder.salvaged
-            yield Record("chunk", seq, t, t - last, len(data), salvaged,
-                         {"decoded_size": len(salvaged), "undecoded": True})
-            raise
-        yield Record("chunk", seq, t, t - last, len(data), decoded, {"decoded_size": len(decoded)})
-        seq += 1
-        last = t
+    readany = resp.content.readany
+    try:
+        while data := await readany():
+            t = perf_counter() - t0
+            first = t if first is None else first
+            total += len(data)
+            seq += 1
+            try:
+                decoded = decoder.feed(data)
+            except StreamError:
+                salvaged = decoder.salvaged
+                yield Record("chunk", seq - 1, t, t - last, len(data), salvaged,
+                             {"decoded_size": len(salvaged), "undecoded": True})
+                raise
+            yield Record("chunk", seq - 1, t, t - last, len(data), decoded, {"decoded_size": len(decoded)})
+            last = t
+    finally:
+        clock.tally(seq, total, first)
     clock.summary["members"] = decoder.members
     if decoder.mid_member:
         raise StreamError("invalid_zlib", f"The compressed stream ended in the middle of member {decoder.members + 1}.")

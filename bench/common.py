@@ -1,0 +1,54 @@
+"""Benchmark plumbing: the demo server in its own process, and best-of-N timing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from typing import Awaitable, Callable, Iterator
+
+
+@contextmanager
+def demo_server_process() -> Iterator[str]:
+    """`explorer serve --port 0` in a child process, so server and client each get a core.
+
+    With two or more cores the server is pinned to the first and this process
+    to the second, which keeps run-to-run noise down.
+    """
+    cores = sorted(os.sched_getaffinity(0))
+    pin = len(cores) >= 2
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=(lambda: os.sched_setaffinity(0, {cores[0]})) if pin else None)
+    if pin:
+        os.sched_setaffinity(0, {cores[1]})
+    try:
+        first = proc.stdout.readline()
+        if not first.startswith("explorer demo server on "):
+            raise RuntimeError(f"demo server did not start: {first!r} {proc.stderr.read()}")
+        yield first.split()[4]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def best_of(runs: int, fn: Callable[[], Awaitable[int]]) -> tuple[float, int]:
+    """Run `fn` `runs` times; return the fastest seconds and the unit count it reported."""
+    best, units = float("inf"), 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        units = await fn()
+        best = min(best, time.perf_counter() - start)
+    return best, units
+
+
+async def interleaved(runs: int, a: Callable[[], Awaitable[int]], b: Callable[[], Awaitable[int]]
+                      ) -> tuple[tuple[float, int], tuple[float, int]]:
+    """Best of `runs` for `a` and for `b`, alternating a, b, a, b so drift hits both alike."""
+    best_a, best_b = (float("inf"), 0), (float("inf"), 0)
+    for _ in range(runs):
+        run_a, run_b = await best_of(1, a), await best_of(1, b)
+        best_a, best_b = min(best_a, run_a), min(best_b, run_b)
+    return best_a, best_b
