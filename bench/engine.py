@@ -31,7 +31,7 @@ async def engine(url: str, mode: str, **options: object) -> int:
         pass
     if record is None or record.kind != "end":
         raise RuntimeError(f"stream failed: {record}")
-    return record.get("records")
+    return record.get("events") or record.get("records")
 
 
 async def raw_http(url: str, how: str) -> int:

@@ -35,8 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ("--version", "-V"):
         print(f"explorer {__version__}")
         return 0
-    print("usage: explorer serve [--host H] [--port P]", file=sys.stderr)
-    return 2
+    from .tui import run
+
+    parser = argparse.ArgumentParser(
+        prog="explorer",
+        description="Watch a stream arrive. Also: 'explorer get URL' (headless), 'explorer serve' (demo server).",
+    )
+    run.add_arguments(parser)
+    return run.run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

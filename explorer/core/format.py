@@ -9,11 +9,11 @@ from .sanitize import PREVIEW_LENGTH, sanitize
 
 
 def fmt_ms(seconds: float | None) -> str:
-    """Seconds as milliseconds, e.g. `12.3 ms`, or seconds past ten, e.g. `12.35 s`."""
+    """Seconds as milliseconds below one second, e.g. `12.3 ms`, else seconds, e.g. `1.234 s`."""
     if seconds is None:
         return "-"
-    if seconds >= 10:
-        return f"{seconds:.2f} s"
+    if abs(seconds) >= 1:
+        return f"{seconds:.3f} s"
     return f"{seconds * 1000:.1f} ms"
 
 
@@ -61,8 +61,9 @@ def preview(record: Record, limit: int = PREVIEW_LENGTH) -> str:
 
 def summary_line(record: Record) -> str:
     """`N records, B bytes in T, TTFB X` for an end or error record."""
+    events = f" ({record.get('events')} events)" if record.get("events") is not None else ""
     parts = [
-        f"{record.get('records', 0)} records",
+        f"{record.get('records', 0)} records{events}",
         fmt_bytes(record.get("bytes", 0)),
         f"in {fmt_ms(record.get('duration'))}",
         f"TTFB {fmt_ms(record.get('ttfb'))}",

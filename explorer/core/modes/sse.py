@@ -93,10 +93,12 @@ class SSEParser:
 
 async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
     parser = SSEParser()
+    events = 0
     async for chunk in stamp_reads(resp.content.readany, clock):
         yield chunk
         for event in parser.feed(chunk.data or b""):
             yield clock.record("sse", chunk.t, 0, None, event)
-            clock.tally(1, 0, None)
+            events += 1
     parser.feed(b"", final=True)  # an unfinished event at EOF is discarded
     clock.summary["comments"] = parser.comments
+    clock.summary["events"] = events

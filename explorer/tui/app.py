@@ -1,0 +1,290 @@
+"""The explorer app: a live, safe, fast window on a stream.
+
+The stream runs in an exclusive worker that only appends records to the
+session's pending list; a timer drains it 25 times a second into the
+widgets. A UI call per record would cap a stream at about a thousand records
+a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+from pathlib import Path
+from time import perf_counter
+from typing import Any, Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Select, TabbedContent, TabPane
+
+from ..core import Record, StreamRequest, open_stream, to_json_objects
+from ..demo import DemoServer
+from ..demo.catalog import CATALOG
+from ..options import demo_url
+from .ring import Ring
+from .session import StreamSession, cap_payload
+from .widgets.chunk_log import LOG_KINDS, ChunkLog
+from .widgets.demo_panel import DemoPanel
+from .widgets.event_view import EventView, event_rows
+from .widgets.headers_view import HeadersView
+from .widgets.request_bar import RequestBar
+from .widgets.status_bar import StatusBar
+
+FLUSH_HZ = 25
+KEEP_RECORDS = 20_000
+YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the worker lets the UI run
+
+
+class ServerEvent(Message):
+    """The demo server finished a stream (or saw a client leave)."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ExplorerApp(App[int]):
+    """Choose a URL and a read mode, then watch every arrival live."""
+
+    TITLE = "explorer"
+    SUB_TITLE = "watch a stream arrive"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("ctrl+r", "start", "Start", priority=True),
+        Binding("ctrl+k", "stop", "Stop", priority=True),
+        Binding("ctrl+l", "clear", "Clear", priority=True),
+        Binding("ctrl+f", "toggle_follow", "Follow", priority=True),
+        Binding("ctrl+d", "toggle_server", "Demo server", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, request: StreamRequest | None = None, *, demo: bool = False,
+                 demo_path: str | None = None, start: bool = False) -> None:
+        super().__init__()
+        self.template = request or StreamRequest(url="", mode="auto")
+        self.start_demo = demo
+        self.demo_path = demo_path
+        self.start_now = start
+        self.server = DemoServer()
+        self.server.event_log.subscribe(lambda event: self.post_message(ServerEvent(event)))
+        self.session = StreamSession()
+        self.kept: Ring[Record] = Ring(KEEP_RECORDS)
+        self.history: list[str] = []
+
+    # -- layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            yield DemoPanel(id="demo")
+            with Vertical(id="main"):
+                yield RequestBar(self.template.url, self.template.mode, self.template.chunk_size)
+                yield StatusBar()
+                with TabbedContent(id="tabs"):
+                    with TabPane("Stream", id="stream-tab"):
+                        yield ChunkLog(id="log")
+                        yield EventView(id="events")
+                    with TabPane("Headers", id="headers-tab"):
+                        yield HeadersView(id="headers")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.query_one("#log", ChunkLog).border_title = "Arrivals  (#, time since request, +gap, size, preview)"
+        self.query_one("#events", EventView).border_title = "Events  (ijson / SSE / WebSocket messages)"
+        self.query_one(RequestBar).suggest(self._catalog_urls())
+        self.set_interval(1 / FLUSH_HZ, self.flush)
+        self.query_one(StatusBar).show(self.session.stats)
+        if self.start_demo:
+            await self.start_server()
+            if self.demo_path:
+                self.query_one(RequestBar).fill(demo_url(self.server.url, self.demo_path, self.template.mode),
+                                                self.template.mode)
+            self.query_one("#catalog").focus()
+        if self.start_now:
+            self.action_start()
+
+    # -- the stream ------------------------------------------------------------
+
+    def current_request(self) -> StreamRequest:
+        bar = self.query_one(RequestBar)
+        return dataclasses.replace(self.template, url=bar.url, mode=bar.mode, chunk_size=bar.chunk_size)
+
+    def action_start(self) -> None:
+        """Start (or restart) streaming the URL in the request bar."""
+        request = self.current_request()
+        self.action_clear()
+        self.session.start()
+        if request.url and request.url not in self.history:
+            self.history.insert(0, request.url)
+            self.query_one(RequestBar).suggest([request.url])
+        self.run_stream(request)
+
+    @work(exclusive=True, group="stream")
+    async def run_stream(self, request: StreamRequest) -> None:
+        """Read the stream; only append to the session (the flush timer shows it)."""
+        session = self.session
+        paused_at = perf_counter()
+        count = 0
+        async for record in open_stream(request):
+            session.pending.append(record)
+            count += 1
+            if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
+                await asyncio.sleep(0)  # reads from a full buffer never yield: let keys through
+                paused_at = perf_counter()
+
+    def action_stop(self) -> None:
+        """Stop the running stream; what arrived stays on screen."""
+        stats = self.session.stats
+        if stats.state not in ("connecting", "streaming"):
+            return
+        self.workers.cancel_group(self, "stream")
+        self.flush()
+        stats.state = "stopped"
+        stats.finished = perf_counter()
+        note = Record("note", 0, stats.elapsed, 0.0, 0, None,
+                      {"text": f"■ stopped by you after {stats.records:,} records and {stats.elapsed:.2f} s"})
+        self.query_one("#log", ChunkLog).add_rows([note])
+        self.query_one(StatusBar).show(stats)
+
+    def action_clear(self) -> None:
+        """Clear the log, the events and the kept records."""
+        self.query_one("#log", ChunkLog).clear()
+        self.query_one("#events", EventView).clear()
+        self.kept.clear()
+
+    def action_toggle_follow(self) -> None:
+        """Pause following the newest rows, or jump back to live."""
+        log = self.query_one("#log", ChunkLog)
+        log.toggle_follow()
+        events = self.query_one("#events", EventView)
+        if events.following != log.following:
+            events.toggle_follow()
+
+    def flush(self) -> None:
+        """Move what the worker produced into the widgets: one batch, one refresh."""
+        session = self.session
+        batch = session.drain()
+        stats = session.stats
+        if batch:
+            log = self.query_one("#log", ChunkLog)
+            events = self.query_one("#events", EventView)
+            tail = batch[-2 * log.rows.capacity:]
+            self.kept.extend(cap_payload(record) for record in tail)
+            log.add_rows(record for record in tail if record.kind in LOG_KINDS)
+            events.add_rows(self._event_rows(tail, events.rows.capacity))
+            if any(record.kind == "response" for record in batch):
+                self.query_one(HeadersView).show(stats.response)
+        if batch or stats.state in ("connecting", "streaming"):
+            self.query_one(StatusBar).show(stats)
+
+    @staticmethod
+    def _event_rows(batch: list[Record], limit: int) -> Iterable[Any]:
+        rows: list[Any] = []
+        for record in reversed(batch):
+            if record.kind in ("event", "sse", "message"):
+                rows[:0] = list(event_rows(record, limit - len(rows)))
+                if len(rows) >= limit:
+                    break
+        return rows
+
+    # -- input -----------------------------------------------------------------
+
+    @on(Input.Submitted, "#url")
+    def url_submitted(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#start")
+    def start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#stop")
+    def stop_pressed(self) -> None:
+        self.action_stop()
+
+    @on(Select.Changed, "#mode")
+    def mode_changed(self) -> None:
+        if self.session.stats.state in ("connecting", "streaming"):
+            self.action_start()
+
+    @on(Button.Pressed, "#server-toggle")
+    async def server_toggle_pressed(self) -> None:
+        await self.action_toggle_server()
+
+    async def on_demo_panel_entry_chosen(self, message: DemoPanel.EntryChosen) -> None:
+        if not self.server.running:
+            await self.start_server()
+        self.query_one(RequestBar).fill(demo_url(self.server.url, message.endpoint.example, message.endpoint.mode),
+                                        message.endpoint.mode)
+        self.query_one("#url", Input).focus()
+
+    def on_server_event(self, message: ServerEvent) -> None:
+        self.query_one(DemoPanel).log_event(message.event)
+
+    # -- the demo server -------------------------------------------------------
+
+    async def start_server(self) -> None:
+        try:
+            await self.server.start()
+        except OSError as error:
+            self.notify(f"The demo server could not start: {error.strerror or error}.", severity="error",
+                        markup=False)
+            return
+        self.query_one(DemoPanel).show_server(self.server.url)
+        self.query_one(RequestBar).suggest(self._catalog_urls())
+
+    async def action_toggle_server(self) -> None:
+        """Start or stop the embedded demo server."""
+        if self.server.running:
+            await self.server.stop()
+            self.query_one(DemoPanel).show_server(None)
+        else:
+            await self.start_server()
+
+    def _catalog_urls(self) -> list[str]:
+        if not self.server.running:
+            return []
+        return [demo_url(self.server.url, endpoint.example, endpoint.mode) for endpoint in CATALOG]
+
+    # -- saving and quitting ---------------------------------------------------
+
+    def action_save(self) -> None:
+        """Write the kept records as JSONL (the `explorer get` contract)."""
+        path = Path.cwd() / time.strftime("explorer-%Y%m%d-%H%M%S.jsonl")
+        try:
+            with path.open("w", encoding="utf-8") as out:
+                for record in self.kept:
+                    if record.kind == "note":
+                        continue
+                    for obj in to_json_objects(record):
+                        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        except OSError as error:
+            self.notify(f"Could not save: {error.strerror or error}.", severity="error", markup=False)
+            return
+        self.notify(f"Saved {len(self.kept):,} records to {path}", title="Saved", markup=False)
+        self.saved_path = path
+
+    async def action_quit(self) -> None:
+        """Stop the stream and the demo server, then exit."""
+        self.workers.cancel_group(self, "stream")
+        await self.server.stop()
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        await self.server.stop()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Start stream", "Start or restart the URL in the request bar", self.action_start)
+        yield SystemCommand("Stop stream", "Stop the running stream", self.action_stop)
+        yield SystemCommand("Clear log", "Clear arrivals and events", self.action_clear)
+        yield SystemCommand("Toggle follow", "Pause following, or jump back to live", self.action_toggle_follow)
+        yield SystemCommand("Start/stop demo server", "Toggle the embedded demo server", self.action_toggle_server)
+        yield SystemCommand("Save records", "Write the kept records as JSONL", self.action_save)

@@ -1,0 +1,33 @@
+"""`explorer [URL] [options]`: open the app, optionally streaming at once or with the demo server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..options import UsageError, add_request_arguments, build_request
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_request_arguments(parser, url_required=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.request import StreamRequest
+    from .app import ExplorerApp
+
+    demo_path = None
+    try:
+        if args.demo and args.url:
+            demo_path, args.url = args.url, None
+        if args.url:
+            request = build_request(args)
+        else:
+            request = build_request(args, url="http://placeholder.invalid/")
+            request = StreamRequest(**{**request.__dict__, "url": ""})
+    except UsageError as error:
+        print(f"explorer: {error}", file=sys.stderr)
+        return 2
+    app = ExplorerApp(request, demo=args.demo, demo_path=demo_path, start=bool(args.url or demo_path))
+    result = app.run()
+    return result if isinstance(result, int) else (app.return_code or 0)

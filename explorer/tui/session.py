@@ -1,0 +1,99 @@
+"""The state of the stream on screen: pending records from the worker and fixed-size statistics.
+
+The worker only appends to `pending`; the app's flush timer drains it 25
+times a second. No Textual here.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from time import perf_counter
+
+from ..core.record import Record
+
+PAYLOAD_CAP = 4096  # bytes of payload kept per displayed record; `size` keeps the full size
+SPARK_POINTS = 120
+RATE_WINDOW = 1.0  # seconds
+
+
+class StreamStats:
+    """Totals, TTFB, a sliding-window rate and recent sizes: all fixed-size."""
+
+    def __init__(self) -> None:
+        self.state = "idle"
+        self.records = 0
+        self.bytes = 0
+        self.ttfb: float | None = None
+        self.started: float | None = None
+        self.finished: float | None = None
+        self.response: Record | None = None
+        self.final: Record | None = None
+        self.sizes: deque[float] = deque(maxlen=SPARK_POINTS)
+        self._samples: deque[tuple[float, int, int]] = deque(maxlen=256)
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or perf_counter()) - self.started
+
+    def rate(self) -> tuple[float, float]:
+        """(records/s, bytes/s) over the last second or so."""
+        if len(self._samples) < 2:
+            return 0.0, 0.0
+        now = self._samples[-1]
+        then = next((s for s in self._samples if now[0] - s[0] <= RATE_WINDOW), self._samples[0])
+        if then is now:
+            then = self._samples[-2]
+        span = now[0] - then[0]
+        if span <= 0:
+            return 0.0, 0.0
+        return (now[1] - then[1]) / span, (now[2] - then[2]) / span
+
+    def take(self, batch: list[Record]) -> None:
+        """Account for a batch of records drained from the worker."""
+        for record in batch:
+            kind = record.kind
+            if kind in ("chunk", "line", "message"):
+                self.records += 1
+                self.bytes += record.size
+                if self.ttfb is None:
+                    self.ttfb = record.t
+            elif kind == "response":
+                self.response = record
+                self.state = "streaming"
+            elif kind in ("end", "error"):
+                self.final = record
+                self.state = "error" if kind == "error" else "done"
+                self.finished = perf_counter()
+        tail = [r.size for r in batch[-SPARK_POINTS:] if r.kind in ("chunk", "line", "message")]
+        self.sizes.extend(tail)
+        self._samples.append((perf_counter(), self.records, self.bytes))
+
+
+class StreamSession:
+    """One run of a stream on screen: what the worker produced and its statistics."""
+
+    def __init__(self) -> None:
+        self.pending: list[Record] = []
+        self.stats = StreamStats()
+
+    def start(self) -> None:
+        self.pending = []
+        self.stats = StreamStats()
+        self.stats.state = "connecting"
+        self.stats.started = perf_counter()
+
+    def drain(self) -> list[Record]:
+        batch, self.pending = self.pending, []
+        self.stats.take(batch)
+        return batch
+
+
+def cap_payload(record: Record) -> Record:
+    """Keep at most PAYLOAD_CAP bytes of a displayed record's payload (its size stays true)."""
+    data = record.data
+    if data is not None and len(data) > PAYLOAD_CAP:
+        record.data = data[:PAYLOAD_CAP]
+        record.extra = {**(record.extra or {}), "truncated": True}
+    return record

@@ -1,0 +1,1 @@
+"""Widgets of the explorer app, one concept per module."""

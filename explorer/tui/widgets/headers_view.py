@@ -1,0 +1,30 @@
+"""The response status line and headers, sanitized."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...core.record import Record
+from ...core.sanitize import sanitize
+
+
+def headers_text(response: Record | None) -> Text:
+    """Status line and headers as Text (never markup)."""
+    if response is None:
+        return Text("No response yet.", style="dim")
+    text = Text()
+    text.append(f"HTTP/{response.get('http_version')} {response.get('status')} ", style="bold")
+    text.append(sanitize(response.get("reason"), 100) + "\n", style="bold")
+    text.append(sanitize(response.get("url"), 500) + "\n\n", style="dim")
+    for name, value in response.get("headers", {}).items():
+        text.append(sanitize(name, 100), style="bold cyan")
+        text.append(": " + sanitize(value, 1000) + "\n")
+    return text
+
+
+class HeadersView(Static):
+    """Shows the last response's headers."""
+
+    def show(self, response: Record | None) -> None:
+        self.update(headers_text(response))

@@ -1,0 +1,49 @@
+"""Status and timing: state, TTFB, records, bytes, rate, elapsed, and a sparkline of sizes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Sparkline, Static
+
+from ...core.format import fmt_bytes, fmt_ms
+from ..session import StreamStats
+
+STATE_STYLES = {
+    "idle": "dim",
+    "connecting": "bold yellow",
+    "streaming": "bold cyan",
+    "done": "bold green",
+    "error": "bold white on red",
+    "stopped": "bold magenta",
+}
+
+
+class StatusBar(Horizontal):
+    """One line of figures and a sparkline of recent record sizes."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; }
+    StatusBar #figures { width: auto; }
+    StatusBar Sparkline { width: 1fr; margin-left: 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="figures")
+        sparkline = Sparkline([], id="sizes")
+        sparkline.tooltip = "sizes of recent records"
+        yield sparkline
+
+    def show(self, stats: StreamStats) -> None:
+        records_per_s, bytes_per_s = stats.rate()
+        text = Text.assemble(
+            (f" {stats.state.upper()} ", STATE_STYLES.get(stats.state, "")),
+            "  TTFB ", (fmt_ms(stats.ttfb), "bold"),
+            "  records ", (f"{stats.records:,}", "bold"),
+            "  ", (fmt_bytes(stats.bytes), "bold"),
+            "  rate ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
+            "  elapsed ", (fmt_ms(stats.elapsed) if stats.started else "-", "bold"),
+        )
+        self.query_one("#figures", Static).update(text)
+        self.query_one("#sizes", Sparkline).data = list(stats.sizes)
