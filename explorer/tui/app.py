@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import json
 import time
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..demo import DemoServer
 from ..demo.catalog import CATALOG
 from ..options import demo_url
 from .ring import Ring
-from .session import StreamSession, cap_payload
+from .session import PAYLOAD_CAP, StreamSession, cap_payload
 from .widgets.chunk_log import LOG_KINDS, ChunkLog
 from .widgets.demo_panel import DemoPanel
 from .widgets.event_view import EventView, event_rows
@@ -38,7 +39,8 @@ from .widgets.request_bar import RequestBar
 from .widgets.status_bar import StatusBar
 
 FLUSH_HZ = 25
-KEEP_RECORDS = 20_000
+KEEP_RECORDS = 10_000
+EVENT_MODES = frozenset(("json", "sse", "ws"))
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the worker lets the UI run
 
 
@@ -55,7 +57,7 @@ class ExplorerApp(App[int]):
 
     TITLE = "explorer"
     SUB_TITLE = "watch a stream arrive"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     BINDINGS = [
         Binding("ctrl+r", "start", "Start", priority=True),
         Binding("ctrl+k", "stop", "Stop", priority=True),
@@ -102,6 +104,9 @@ class ExplorerApp(App[int]):
         self.query_one(RequestBar).suggest(self._catalog_urls())
         self.set_interval(1 / FLUSH_HZ, self.flush)
         self.query_one(StatusBar).show(self.session.stats)
+        # Everything built so far lives as long as the app: keep it out of the
+        # cyclic collector's scans, which otherwise grow with every record ingested.
+        gc.freeze()
         if self.start_demo:
             await self.start_server()
             if self.demo_path:
@@ -176,10 +181,14 @@ class ExplorerApp(App[int]):
         if batch:
             log = self.query_one("#log", ChunkLog)
             events = self.query_one("#events", EventView)
-            tail = batch[-2 * log.rows.capacity:]
-            self.kept.extend(cap_payload(record) for record in tail)
-            log.add_rows(record for record in tail if record.kind in LOG_KINDS)
-            events.add_rows(self._event_rows(tail, events.rows.capacity))
+            tail = batch[-log.rows.capacity:]  # older rows would be pushed out at once
+            for record in tail:
+                if record.data is not None and len(record.data) > PAYLOAD_CAP:
+                    cap_payload(record)
+            self.kept.extend(tail)
+            log.add_rows([record for record in tail if record.kind in LOG_KINDS])
+            if stats.response is not None and stats.response.get("mode") in EVENT_MODES:
+                events.add_rows(self._event_rows(tail, events.rows.capacity))
             if any(record.kind == "response" for record in batch):
                 self.query_one(HeadersView).show(stats.response)
         if batch or stats.state in ("connecting", "streaming"):

@@ -38,19 +38,25 @@ class Ring(Generic[T]):
             yield self[index]
 
     def extend(self, items: Iterable[T]) -> None:
-        batch = list(items)
-        if len(batch) > self.capacity:
-            self.dropped += len(batch) - self.capacity
-            batch = batch[-self.capacity:]
-        capacity, items_ = self.capacity, self._items
-        for item in batch:
-            if self._len < capacity:
-                items_[(self._start + self._len) % capacity] = item
-                self._len += 1
-            else:
-                items_[self._start] = item
-                self._start = (self._start + 1) % capacity
-                self.dropped += 1
+        """Append items, pushing the oldest out; slice copies, not a Python loop per item."""
+        batch = items if isinstance(items, list) else list(items)
+        capacity = self.capacity
+        if len(batch) >= capacity:
+            self.dropped += self._len + len(batch) - capacity
+            self._items = batch[-capacity:]
+            self._start, self._len = 0, capacity
+            return
+        end = (self._start + self._len) % capacity
+        first = min(len(batch), capacity - end)
+        self._items[end:end + first] = batch[:first]
+        self._items[:len(batch) - first] = batch[first:]
+        overflow = self._len + len(batch) - capacity
+        if overflow > 0:
+            self._start = (self._start + overflow) % capacity
+            self._len = capacity
+            self.dropped += overflow
+        else:
+            self._len += len(batch)
 
     def clear(self) -> None:
         self._items = [None] * self.capacity

@@ -7,6 +7,7 @@ times a second. No Textual here.
 from __future__ import annotations
 
 from collections import deque
+from operator import attrgetter
 from time import perf_counter
 
 from ..core.record import Record
@@ -14,6 +15,8 @@ from ..core.record import Record
 PAYLOAD_CAP = 4096  # bytes of payload kept per displayed record; `size` keeps the full size
 SPARK_POINTS = 120
 RATE_WINDOW = 1.0  # seconds
+DATA_KINDS = frozenset(("chunk", "line", "message"))
+_size = attrgetter("size")
 
 
 class StreamStats:
@@ -51,23 +54,30 @@ class StreamStats:
         return (now[1] - then[1]) / span, (now[2] - then[2]) / span
 
     def take(self, batch: list[Record]) -> None:
-        """Account for a batch of records drained from the worker."""
-        for record in batch:
-            kind = record.kind
-            if kind in ("chunk", "line", "message"):
-                self.records += 1
-                self.bytes += record.size
-                if self.ttfb is None:
-                    self.ttfb = record.t
-            elif kind == "response":
-                self.response = record
-                self.state = "streaming"
-            elif kind in ("end", "error"):
-                self.final = record
-                self.state = "error" if kind == "error" else "done"
-                self.finished = perf_counter()
-        tail = [r.size for r in batch[-SPARK_POINTS:] if r.kind in ("chunk", "line", "message")]
-        self.sizes.extend(tail)
+        """Account for a batch drained from the worker, without a Python loop over all of it.
+
+        A batch is a contiguous piece of the stream: only its first record can be
+        the response and only its last the end or error.
+        """
+        if not batch:
+            return
+        first, last = batch[0], batch[-1]
+        if first.kind == "response":
+            self.response = first
+            self.state = "streaming"
+        if last.kind in ("end", "error"):
+            self.final = last
+            self.state = "error" if last.kind == "error" else "done"
+            self.finished = perf_counter()
+        self.bytes += sum(map(_size, batch))
+        for record in reversed(batch):
+            if record.kind in DATA_KINDS:
+                self.records = record.seq + 1
+                break
+        if self.ttfb is None:
+            self.ttfb = next((r.t for r in batch if r.kind in DATA_KINDS), None)
+        tail = [r.size for r in batch[-SPARK_POINTS * 4:] if r.kind in DATA_KINDS]
+        self.sizes.extend(tail[-SPARK_POINTS:])
         self._samples.append((perf_counter(), self.records, self.bytes))
 
 
@@ -90,10 +100,9 @@ class StreamSession:
         return batch
 
 
-def cap_payload(record: Record) -> Record:
+def cap_payload(record: Record) -> None:
     """Keep at most PAYLOAD_CAP bytes of a displayed record's payload (its size stays true)."""
     data = record.data
     if data is not None and len(data) > PAYLOAD_CAP:
         record.data = data[:PAYLOAD_CAP]
         record.extra = {**(record.extra or {}), "truncated": True}
-    return record

@@ -26,7 +26,7 @@ class DemoPanel(Vertical):
     DemoPanel #server-address { height: auto; padding: 0 1; }
     DemoPanel #catalog { height: 1fr; }
     DemoPanel #watch { height: auto; min-height: 3; padding: 0 1; color: $text-muted; }
-    DemoPanel #server-log { height: 8; border-top: solid $panel; }
+    DemoPanel #server-log { height: 8; border-top: solid $panel; overflow-x: hidden; }
     """
 
     class EntryChosen(Message):

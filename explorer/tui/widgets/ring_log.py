@@ -20,7 +20,7 @@ from textual.strip import Strip
 from ..ring import Ring
 
 Row = TypeVar("Row")
-DEFAULT_CAPACITY = 20_000
+DEFAULT_CAPACITY = 10_000
 
 
 class RingLog(ScrollView, Generic[Row], can_focus=True):
@@ -35,6 +35,7 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
     RingLog {
         border: round $panel;
         background: $surface;
+        overflow-x: hidden;
     }
     RingLog:focus {
         border: round $accent;

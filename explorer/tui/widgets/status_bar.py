@@ -25,7 +25,7 @@ class StatusBar(Horizontal):
 
     DEFAULT_CSS = """
     StatusBar { height: 1; }
-    StatusBar #figures { width: auto; }
+    StatusBar #figures { width: 92; }
     StatusBar Sparkline { width: 1fr; margin-left: 2; }
     """
 
@@ -45,5 +45,5 @@ class StatusBar(Horizontal):
             "  rate ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
             "  elapsed ", (fmt_ms(stats.elapsed) if stats.started else "-", "bold"),
         )
-        self.query_one("#figures", Static).update(text)
+        self.query_one("#figures", Static).update(text, layout=False)  # fixed width: no relayout
         self.query_one("#sizes", Sparkline).data = list(stats.sizes)

@@ -1,0 +1,62 @@
+"""Regenerate screenshots/*.svg: the real app, headless, against the real demo server.
+
+    python3 scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from explorer.core import StreamRequest  # noqa: E402
+from explorer.demo.catalog import CATALOG  # noqa: E402
+from explorer.tui.app import ExplorerApp  # noqa: E402
+
+OUT = ROOT / "screenshots"
+SIZE = (120, 40)
+
+SHOTS = [
+    ("json-ndjson", "/ndjson?count=12&interval=0.1", "json"),
+    ("wire-chunks", "/async-chunks?count=12&interval=0.1", "wire"),
+    ("llm-sse", "/llm?tokens=40&tps=40", "sse"),
+    ("error-truncated", "/fault/truncated?count=4&interval=0.1", "wire"),
+]
+
+
+async def shoot_stream(name: str, path: str, mode: str) -> None:
+    """As `explorer --demo PATH --mode MODE` shows it once the stream has ended."""
+    app = ExplorerApp(StreamRequest(url="", mode=mode), demo=True, demo_path=path, start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            if app.session.stats.state in ("done", "error"):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+
+
+async def shoot_catalog() -> None:
+    app = ExplorerApp(demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        catalog = app.query_one("#catalog")
+        catalog.highlighted = next(i for i, e in enumerate(CATALOG) if e.route == "/ndjson")
+        await pilot.pause(0.2)
+        app.save_screenshot(filename="demo-catalog.svg", path=str(OUT))
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, path, mode in SHOTS:
+        await shoot_stream(name, path, mode)
+        print(f"wrote screenshots/{name}.svg")
+    await shoot_catalog()
+    print("wrote screenshots/demo-catalog.svg")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
