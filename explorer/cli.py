@@ -24,7 +24,16 @@ def _get(argv: list[str]) -> int:
     return get.run(parser.parse_args(argv))
 
 
-COMMANDS = {"serve": _serve, "get": _get}
+def _compare(argv: list[str]) -> int:
+    from .tui import compare_cli
+
+    parser = argparse.ArgumentParser(prog="explorer compare",
+                                     description="Two streams side by side on one clock.")
+    compare_cli.add_arguments(parser)
+    return compare_cli.run(parser.parse_args(argv))
+
+
+COMMANDS = {"serve": _serve, "get": _get, "compare": _compare}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,8 @@ import sys
 from typing import IO
 
 from .core import Record, StreamRequest, open_stream, to_json_objects
-from .core.format import fmt_bytes, fmt_ms, preview, summary_line
+from .core.format import fmt_bytes, fmt_ms, gaps_line, phases_line, preview, summary_line
+from .core.timing import STALL_FACTOR, STALL_SECONDS, TimingStats
 from .core.sanitize import sanitize
 from .options import UsageError, add_request_arguments, build_request, demo_url
 
@@ -22,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default text)")
     parser.add_argument("-o", "--output", metavar="FILE", default=None,
                         help="also write JSONL records to FILE, flushed as they arrive")
+    parser.add_argument("--stats", action="store_true", help="print gap statistics and rates after the stream")
+    parser.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="S",
+                        help=f"mark gaps of at least S seconds (and {STALL_FACTOR:g}x the median) as stalls "
+                             f"(default {STALL_SECONDS:g})")
 
 
 def jsonl_lines(record: Record) -> list[str]:
@@ -31,8 +36,9 @@ def jsonl_lines(record: Record) -> list[str]:
 class TextPrinter:
     """Aligned, sanitized, human-readable lines for a terminal."""
 
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: IO[str], stats: TimingStats | None = None) -> None:
         self.out = out
+        self.stats = stats
 
     def __call__(self, record: Record) -> None:
         kind = record.kind
@@ -45,11 +51,18 @@ class TextPrinter:
             for n, (prefix, event, value) in enumerate(record.events):
                 line = f"{prefix or '.'} {event} {'' if value is None else json.dumps(value, default=str)}"
                 self._row("event", record.seq + n, record.t, record.gap if n == 0 else 0.0, None, sanitize(line))
-        elif kind == "end":
-            self.out.write(f"end: {summary_line(record)}\n")
-        elif kind == "error":
-            self.out.write(f"error: {summary_line(record)}\n")
+        elif kind in ("end", "error"):
+            self.out.write(f"{kind}: {summary_line(record)}\n")
+            self.out.write(f"phases: {phases_line(record)}\n")
+            if self.stats is not None:
+                self.out.write(f"gaps: {gaps_line(record)}\n")
+                self.out.write(f"rate: {rate_line(self.stats)}\n")
+                for upper, count in self.stats.gaps.histogram(8):
+                    self.out.write(f"  gaps up to {fmt_ms(upper):>10}: {count:>8,} {'█' * min(50, count)}\n")
         else:
+            if record.get("stall"):
+                self.out.write(f"{'stall':<8}{'':>6} {'':>11} {'+' + fmt_ms(record.gap):>11} {'':>10}"
+                               f"  ⏸ the server paused: {fmt_ms(record.gap)} without data\n")
             text = preview(record)
             if record.get("partial"):
                 text += "  (partial chunk: the stream broke inside it)"
@@ -61,11 +74,33 @@ class TextPrinter:
         self.out.write(f"{kind:<8}{seq:>6} {fmt_ms(t):>11} {'+' + fmt_ms(gap):>11} {size_text:>10}  {text}\n")
 
 
-async def stream_to(request: StreamRequest, fmt: str, output: IO[str] | None) -> Record | None:
-    """Run one stream, printing each record; return the final record."""
-    printer = TextPrinter(sys.stdout) if fmt == "text" else None
+def rate_line(stats: TimingStats) -> str:
+    """Average and peak one-second rates, from the timeline buckets."""
+    records, sizes, width = stats.timeline.resample(10_000)
+    span = max(stats.timeline.last, width)
+    window = max(1, round(1.0 / width))
+    peak_records = max((sum(records[i:i + window]) for i in range(max(1, len(records) - window + 1))), default=0)
+    peak_bytes = max((sum(sizes[i:i + window]) for i in range(max(1, len(sizes) - window + 1))), default=0)
+    scale = 1.0 / (window * width)
+    return (f"average {sum(records) / span:,.1f} records/s, {fmt_bytes(sum(sizes) / span)}/s; "
+            f"peak 1 s window {peak_records * scale:,.1f} records/s, {fmt_bytes(peak_bytes * scale)}/s")
+
+
+async def stream_to(request: StreamRequest, fmt: str, output: IO[str] | None, show_stats: bool = False,
+                    stall: float = STALL_SECONDS) -> Record | None:
+    """Run one stream, printing each record; return the final record.
+
+    Gap statistics and stall marks are computed here, beside the printing,
+    so the engine's hot path stays free of them.
+    """
+    timing = TimingStats(stall)
+    printer = TextPrinter(sys.stdout, timing if show_stats else None) if fmt == "text" else None
     last = None
     async for record in open_stream(request):
+        if record.kind in ("end", "error"):
+            record.extra = {**(record.extra or {}), **timing.summary()}
+        else:
+            timing.observe(record)
         last = record
         lines = jsonl_lines(record) if (fmt == "jsonl" or output) else []
         if printer:
@@ -87,11 +122,11 @@ async def _run(args: argparse.Namespace, output: IO[str] | None) -> int:
         await server.start()
         try:
             request = build_request(args, demo_url(server.url, args.url, args.mode))
-            final = await stream_to(request, args.format, output)
+            final = await stream_to(request, args.format, output, args.stats, args.stall)
         finally:
             await server.stop()
     else:
-        final = await stream_to(build_request(args), args.format, output)
+        final = await stream_to(build_request(args), args.format, output, args.stats, args.stall)
     if final is not None and final.kind == "error":
         print(f"explorer: {sanitize(final.get('error'), 500)}", file=sys.stderr)
         return EXIT_STREAM_ERROR
@@ -103,6 +138,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if not args.demo:
             build_request(args)  # usage errors before anything else
+        if args.stall <= 0:
+            raise UsageError("--stall must be more than 0 seconds.")
+        if args.insecure:
+            print("explorer get: warning: --insecure: TLS certificates are not verified.", file=sys.stderr)
         if args.output:
             output = open(args.output, "w", encoding="utf-8", buffering=1)
         return asyncio.run(_run(args, output))

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from explorer.core import StreamRequest  # noqa: E402
-from explorer.demo.catalog import CATALOG  # noqa: E402
+from explorer.demo.catalog import CATALOG, find_pair  # noqa: E402
 from explorer.tui.app import ExplorerApp  # noqa: E402
 
 OUT = ROOT / "screenshots"
@@ -39,6 +39,33 @@ async def shoot_stream(name: str, path: str, mode: str) -> None:
         app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
 
 
+async def shoot_timeline() -> None:
+    """The timeline tab after a stream that paused in the middle."""
+    app = ExplorerApp(StreamRequest(url="", mode="lines"), demo=True,
+                      demo_path="/fault/stall?count=20&interval=0.05&stall=1.2", start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            if app.session.stats.state in ("done", "error"):
+                break
+            await pilot.pause(0.05)
+        app.query_one("#tabs").active = "timeline-tab"
+        await pilot.pause(0.5)
+        app.save_screenshot(filename="timeline.svg", path=str(OUT))
+
+
+async def shoot_compare() -> None:
+    """`explorer compare --pair chunked-vs-length` once both sides are done."""
+    app = ExplorerApp(demo=True, compare=find_pair("chunked-vs-length"))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            panes = list(app.screen.query("StreamPane"))
+            if panes and all(p.session.stats.state == "done" for p in panes):
+                break
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="compare.svg", path=str(OUT))
+
+
 async def shoot_catalog() -> None:
     app = ExplorerApp(demo=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -56,6 +83,10 @@ async def main() -> None:
         print(f"wrote screenshots/{name}.svg")
     await shoot_catalog()
     print("wrote screenshots/demo-catalog.svg")
+    await shoot_timeline()
+    print("wrote screenshots/timeline.svg")
+    await shoot_compare()
+    print("wrote screenshots/compare.svg")
 
 
 if __name__ == "__main__":

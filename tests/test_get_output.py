@@ -31,7 +31,7 @@ def test_text_output_is_aligned_and_sanitized(capsys: pytest.CaptureFixture[str]
     assert "␛]0;pwned" in out and "[bold]red[/bold]" in out and "\\u202eevil" in out
     rows = [line for line in out.splitlines() if line.startswith("line ")]
     assert len(rows) == 2 and rows[0].index("ms") == rows[1].index("ms")
-    assert out.splitlines()[-1].startswith("end: 2 records")
+    assert out.splitlines()[-2].startswith("end: 2 records") and out.splitlines()[-1].startswith("phases: ")
 
 
 def test_lines_split_crlf_lf_and_final_line_across_reads(capsys: pytest.CaptureFixture[str]) -> None:

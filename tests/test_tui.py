@@ -102,7 +102,8 @@ async def test_refused_connection_shows_error_row() -> None:
     async with app.run_test(size=SIZE) as pilot:
         log = app.query_one("#log", ChunkLog)
         await wait_for(pilot, lambda: app.session.stats.state == "error")
-        assert rows(log)[-1].get("type") == "connection_refused"
+        assert [r.get("type") for r in rows(log) if r.kind == "error"] == ["connection_refused"]
+        assert rows(log)[-1].kind == "note" and "phases:" in rows(log)[-1].get("text")
         assert "✖ error: Connection refused" in "\n".join(screen_lines(log))
 
 

@@ -28,8 +28,10 @@ class Clock:
         self.records = 0
         self.bytes = 0
         self.ttfb: float | None = None
+        self.last_byte = 0.0
+        self.phases: dict[str, float] = {}
 
-    def tally(self, records: int, size: int, first: float | None) -> None:
+    def tally(self, records: int, size: int, first: float | None, last: float = 0.0) -> None:
         """Add a mode's totals; modes call this once, when their loop ends (however it ends).
 
         Counting here rather than per record in `open_stream` keeps the hot path short.
@@ -38,6 +40,12 @@ class Clock:
         self.bytes += size
         if first is not None and (self.ttfb is None or first < self.ttfb):
             self.ttfb = first
+        if first is not None and last > self.last_byte:
+            self.last_byte = last
+
+    def mark(self, phase: str) -> None:
+        """Note when a connection phase happened (seconds since the request started)."""
+        self.phases[phase] = self.now()
 
     def now(self) -> float:
         return perf_counter() - self.t0

@@ -79,3 +79,30 @@ def summary_line(record: Record) -> str:
     if record.get("stopped"):
         text += f" ({record.get('stopped')})"
     return text
+
+
+def phases_line(record: Record) -> str:
+    """`DNS - · connect 0.4 ms · sent at ... · total ...` from an end or error record."""
+    p = record.get("phases") or {}
+    parts = [
+        f"DNS {fmt_ms(p.get('dns'))}",
+        f"connect {fmt_ms(p.get('connect'))}",
+        f"request sent at {fmt_ms(p.get('sent'))}",
+        f"headers at {fmt_ms(p.get('headers'))}",
+        f"first byte at {fmt_ms(p.get('first_byte'))}",
+        f"last byte at {fmt_ms(p.get('last_byte'))}",
+        f"total {fmt_ms(p.get('total'))}",
+    ]
+    return " · ".join(parts)
+
+
+def gaps_line(record: Record) -> str:
+    """`N gaps · p50 · p90 · p99 · max · stalls` from an end or error record."""
+    return " · ".join([
+        f"{record.get('gap_count', 0)} gaps",
+        f"p50 {fmt_ms(record.get('gap_p50'))}",
+        f"p90 {fmt_ms(record.get('gap_p90'))}",
+        f"p99 {fmt_ms(record.get('gap_p99'))}",
+        f"max {fmt_ms(record.get('gap_max'))}",
+        f"{record.get('stalls', 0)} stalls",
+    ])

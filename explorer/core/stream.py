@@ -12,7 +12,7 @@ from typing import AsyncIterator
 
 from .clock import Clock
 from .errors import describe
-from .http import open_http
+from .opening import open_http
 from .modes.ws import read_ws
 from .record import Record
 from .request import StreamRequest
@@ -58,13 +58,40 @@ async def open_stream(request: StreamRequest) -> AsyncIterator[Record]:
             await source.aclose()  # type: ignore[attr-defined]
     ttfb = clock.ttfb
     summary = {"records": clock.records, "bytes": clock.bytes, "duration": round(clock.now(), 6),
-               "ttfb": None if ttfb is None else round(ttfb, 6), **clock.summary}
+               "ttfb": None if ttfb is None else round(ttfb, 6), "phases": phases(clock), **clock.summary}
     if clock.expired:
         summary["stopped"] = f"max time of {request.max_time:g} s reached"
     if outcome is None:
         yield clock.record("end", clock.now(), clock.bytes, None, summary)
     else:
         yield clock.record("error", clock.now(), clock.bytes, None, {**outcome, **summary})
+
+
+def phases(clock: Clock) -> dict[str, float | None]:
+    """DNS and connect durations, then when each later phase happened (seconds since the request).
+
+    A phase that did not happen (no DNS for an IP literal, no new connection,
+    no data) is None.
+    """
+    marks = clock.phases
+
+    def span(start: str, end: str) -> float | None:
+        if start in marks and end in marks:
+            return round(marks[end] - marks[start], 6)
+        return None
+
+    def at(value: float | None) -> float | None:
+        return None if value is None else round(value, 6)
+
+    return {
+        "dns": span("dns_start", "dns_end"),
+        "connect": span("connect_start", "connect_end"),
+        "sent": at(marks.get("sent")),
+        "headers": at(marks.get("headers")),
+        "first_byte": at(clock.ttfb),
+        "last_byte": at(clock.last_byte if clock.ttfb is not None else None),
+        "total": at(clock.now()),
+    }
 
 
 def _expire(clock: Clock) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .catalog import CATALOG, Endpoint, catalog_entries
+from .catalog import CATALOG, PAIRS, Endpoint, catalog_entries
 from .params import ParamError, parse_all
 from .streaming import STREAM, EventLog
 from .websocket import OPEN_SOCKETS, close_open_sockets
@@ -69,6 +69,11 @@ async def index(request: web.Request) -> web.Response:
     return web.json_response(catalog_entries(), dumps=_dumps)
 
 
+async def pairs(request: web.Request) -> web.Response:
+    """Ready-made comparisons for `explorer compare --pair NAME`, as JSON."""
+    return web.json_response([pair.describe() for pair in PAIRS], dumps=_dumps)
+
+
 async def events(request: web.Request) -> web.Response:
     """The server-side event log (how streams ended, client disconnects) as JSON."""
     return web.json_response(request.app[EVENT_LOG].snapshot(), dumps=_dumps)
@@ -94,6 +99,7 @@ def create_app(event_log: EventLog | None = None) -> web.Application:
     app[OPEN_SOCKETS] = set()
     app.router.add_get("/", index)
     app.router.add_get("/events", events)
+    app.router.add_get("/pairs", pairs)
     for endpoint in CATALOG:
         app.router.add_get(endpoint.route, _guard(endpoint))
     app.on_shutdown.append(close_open_sockets)

@@ -122,6 +122,53 @@ CATALOG: tuple[Endpoint, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a demo path read in a mode."""
+
+    path: str
+    mode: str
+    chunk_size: int = 1024
+
+
+@dataclass(frozen=True)
+class ComparePair:
+    """Two streams worth watching side by side on one clock."""
+
+    name: str
+    title: str
+    watch: str
+    a: Side
+    b: Side
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "watch": self.watch,
+                "a": self.a.__dict__, "b": self.b.__dict__}
+
+
+PAIRS: tuple[ComparePair, ...] = (
+    ComparePair("chunked-vs-length", "Chunked vs Content-Length",
+                "Left: rows arrive one by one from the first byte. Right: nothing for the whole delay, then all at once.",
+                Side("/compare/chunked?count=6&interval=0.4", "lines"), Side("/compare/buffered?count=6&interval=0.4", "lines")),
+    ComparePair("any-vs-wire", "Socket reads vs HTTP chunks",
+                "The same 40 quick writes: 'any' sees whatever each socket read held, 'wire' sees every HTTP chunk.",
+                Side("/chunks?count=40", "any"), Side("/chunks?count=40", "wire")),
+    ComparePair("wire-vs-chunked16", "HTTP chunks vs 16-byte reads",
+                "Each paced chunk is one row on the left; chunked(16) cuts the same bytes into small reads.",
+                Side("/ndjson?count=8&interval=0.2", "wire"), Side("/ndjson?count=8&interval=0.2", "chunked", 16)),
+    ComparePair("zlib-vs-gzip", "Per-chunk zlib vs a gzip stream",
+                "Left: every reading is its own zlib stream. Right: one gzip stream, sync-flushed per line.",
+                Side("/sensor-zlib?count=8&interval=0.25", "zlib"), Side("/gzip?count=8&interval=0.25", "lines")),
+    ComparePair("sse-vs-ws", "SSE vs WebSocket",
+                "The same cadence as server-sent events over HTTP and as WebSocket messages.",
+                Side("/sse?count=8&interval=0.25", "sse"), Side("/ws/ticker?count=8&interval=0.25", "ws")),
+)
+
+
+def find_pair(name: str) -> ComparePair | None:
+    return next((pair for pair in PAIRS if pair.name == name), None)
+
+
 def catalog_entries() -> list[dict[str, Any]]:
     """The catalog as JSON-ready dicts, in display order."""
     return [endpoint.describe() for endpoint in CATALOG]

@@ -26,9 +26,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Select, TabbedContent, TabPane
 
 from ..core import Record, StreamRequest, open_stream, to_json_objects
+from ..core.format import phases_line
 from ..demo import DemoServer
-from ..demo.catalog import CATALOG
+from ..demo.catalog import CATALOG, ComparePair
 from ..options import demo_url
+from .compare import CompareScreen, PairPicker, pair_requests
 from .ring import Ring
 from .session import PAYLOAD_CAP, StreamSession, cap_payload
 from .widgets.chunk_log import LOG_KINDS, ChunkLog
@@ -37,10 +39,12 @@ from .widgets.event_view import EventView, event_rows
 from .widgets.headers_view import HeadersView
 from .widgets.request_bar import RequestBar
 from .widgets.status_bar import StatusBar
+from .widgets.timeline import Timeline
 
 FLUSH_HZ = 25
 KEEP_RECORDS = 10_000
 EVENT_MODES = frozenset(("json", "sse", "ws"))
+TIMELINE_EVERY = 5  # flushes between timeline redraws (5 a second)
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the worker lets the UI run
 
 
@@ -65,12 +69,15 @@ class ExplorerApp(App[int]):
         Binding("ctrl+f", "toggle_follow", "Follow", priority=True),
         Binding("ctrl+d", "toggle_server", "Demo server", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "compare", "Compare", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, request: StreamRequest | None = None, *, demo: bool = False,
-                 demo_path: str | None = None, start: bool = False) -> None:
+                 demo_path: str | None = None, start: bool = False,
+                 compare: ComparePair | tuple[StreamRequest, StreamRequest] | None = None) -> None:
         super().__init__()
+        self.initial_compare = compare
         self.template = request or StreamRequest(url="", mode="auto")
         self.start_demo = demo
         self.demo_path = demo_path
@@ -79,6 +86,7 @@ class ExplorerApp(App[int]):
         self.server.event_log.subscribe(lambda event: self.post_message(ServerEvent(event)))
         self.session = StreamSession()
         self.kept: Ring[Record] = Ring(KEEP_RECORDS)
+        self._frames = 0
         self.history: list[str] = []
 
     # -- layout ----------------------------------------------------------------
@@ -94,6 +102,8 @@ class ExplorerApp(App[int]):
                     with TabPane("Stream", id="stream-tab"):
                         yield ChunkLog(id="log")
                         yield EventView(id="events")
+                    with TabPane("Timeline", id="timeline-tab"):
+                        yield Timeline(id="timeline")
                     with TabPane("Headers", id="headers-tab"):
                         yield HeadersView(id="headers")
         yield Footer()
@@ -115,6 +125,14 @@ class ExplorerApp(App[int]):
             self.query_one("#catalog").focus()
         if self.start_now:
             self.action_start()
+        if isinstance(self.initial_compare, ComparePair):
+            await self.open_pair(self.initial_compare)
+        elif self.initial_compare is not None:
+            a, b = self.initial_compare
+            if self.start_demo:
+                a = dataclasses.replace(a, url=demo_url(self.server.url, a.url, a.mode))
+                b = dataclasses.replace(b, url=demo_url(self.server.url, b.url, b.mode))
+            self.push_screen(CompareScreen(a, b, "Compare"))
 
     # -- the stream ------------------------------------------------------------
 
@@ -189,8 +207,15 @@ class ExplorerApp(App[int]):
             log.add_rows([record for record in tail if record.kind in LOG_KINDS])
             if stats.response is not None and stats.response.get("mode") in EVENT_MODES:
                 events.add_rows(self._event_rows(tail, events.rows.capacity))
-            if any(record.kind == "response" for record in batch):
+            if batch[0].kind == "response":
                 self.query_one(HeadersView).show(stats.response)
+            if stats.final is batch[-1]:
+                log.add_rows([Record("note", 0, 0.0, 0.0, 0, None, {"text": "phases: " + phases_line(stats.final)})])
+        if batch or stats.state in ("connecting", "streaming"):
+            self._frames += 1
+            if self._frames % TIMELINE_EVERY == 0 or (batch and stats.final is batch[-1]):
+                self.query_one(Timeline).show(stats.timing, stats.final.get("phases") if stats.final else None,
+                                              stats.final.extra if stats.final else None)
         if batch or stats.state in ("connecting", "streaming"):
             self.query_one(StatusBar).show(stats)
 
@@ -262,6 +287,25 @@ class ExplorerApp(App[int]):
             return []
         return [demo_url(self.server.url, endpoint.example, endpoint.mode) for endpoint in CATALOG]
 
+    # -- comparing -------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        """Pick a ready-made pair of demo streams and watch them side by side."""
+        async def chosen(pair: ComparePair | None) -> None:
+            if pair is not None:
+                await self.open_pair(pair)
+
+        self.push_screen(PairPicker(), chosen)
+
+    async def open_pair(self, pair: ComparePair) -> None:
+        """Start the demo server if needed and open the comparison."""
+        if not self.server.running:
+            await self.start_server()
+        a, b = pair_requests(self.template, demo_url(self.server.url, pair.a.path, pair.a.mode), pair.a.mode,
+                             demo_url(self.server.url, pair.b.path, pair.b.mode), pair.b.mode,
+                             pair.a.chunk_size, pair.b.chunk_size)
+        self.push_screen(CompareScreen(a, b, pair.title, pair.watch))
+
     # -- saving and quitting ---------------------------------------------------
 
     def action_save(self) -> None:
@@ -297,3 +341,4 @@ class ExplorerApp(App[int]):
         yield SystemCommand("Toggle follow", "Pause following, or jump back to live", self.action_toggle_follow)
         yield SystemCommand("Start/stop demo server", "Toggle the embedded demo server", self.action_toggle_server)
         yield SystemCommand("Save records", "Write the kept records as JSONL", self.action_save)
+        yield SystemCommand("Compare two streams", "Pick a demo pair to watch side by side", self.action_compare)

@@ -11,6 +11,7 @@ from operator import attrgetter
 from time import perf_counter
 
 from ..core.record import Record
+from ..core.timing import TimingStats
 
 PAYLOAD_CAP = 4096  # bytes of payload kept per displayed record; `size` keeps the full size
 SPARK_POINTS = 120
@@ -32,6 +33,7 @@ class StreamStats:
         self.response: Record | None = None
         self.final: Record | None = None
         self.sizes: deque[float] = deque(maxlen=SPARK_POINTS)
+        self.timing = TimingStats()
         self._samples: deque[tuple[float, int, int]] = deque(maxlen=256)
 
     @property
@@ -62,6 +64,9 @@ class StreamStats:
         if not batch:
             return
         first, last = batch[0], batch[-1]
+        self.timing.observe_batch(batch)
+        if last.kind in ("end", "error"):
+            last.extra = {**(last.extra or {}), **self.timing.summary()}
         if first.kind == "response":
             self.response = first
             self.state = "streaming"

@@ -38,4 +38,4 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
             total += len(data)
             last = t
     finally:
-        clock.tally(seq, total, first)
+        clock.tally(seq, total, first, last)

@@ -64,5 +64,5 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
             yield Record("event", event_seq, t, t - event_last, 0, None, {"events": list(events)})
             event_seq += len(events)
     finally:
-        clock.tally(seq, offset, first)
+        clock.tally(seq, offset, first, last)
         clock.summary["events"] = event_seq

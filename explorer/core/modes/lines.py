@@ -78,4 +78,4 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
             yield Record("line", seq, t, t - last, len(line), line, NO_NEWLINE)
             seq += 1
     finally:
-        clock.tally(seq, total, first)
+        clock.tally(seq, total, first, last)

@@ -30,4 +30,4 @@ async def stamp_reads(read: Callable[[], Awaitable[bytes]], clock: Clock) -> Asy
                 total += len(data)
                 last = t
     finally:
-        clock.tally(seq, total, first)
+        clock.tally(seq, total, first, last)

@@ -62,4 +62,4 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
             total += len(data)
         raise
     finally:
-        clock.tally(seq, total, first)
+        clock.tally(seq, total, first, last)

@@ -61,6 +61,7 @@ async def read_ws(request: StreamRequest, clock: Clock) -> AsyncIterator[Record]
         response = ws.response
         headers = {k: v for k, v in response.headers.raw_items()} if response else {}
         t = clock.now()
+        clock.mark("headers")
         yield clock.record("response", t, 0, None, {
             "status": response.status_code if response else 101,
             "reason": response.reason_phrase if response else "Switching Protocols",
@@ -97,6 +98,6 @@ async def read_ws(request: StreamRequest, clock: Clock) -> AsyncIterator[Record]
             ) from None
         finally:
             clock.abort = None
-            clock.tally(seq, total, first)
+            clock.tally(seq, total, first, last)
         clock.summary["close_code"] = ws.close_code
         clock.summary["close_reason"] = ws.close_reason

@@ -95,7 +95,7 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
             yield Record("chunk", seq - 1, t, t - last, len(data), decoded, {"decoded_size": len(decoded)})
             last = t
     finally:
-        clock.tally(seq, total, first)
+        clock.tally(seq, total, first, last)
     clock.summary["members"] = decoder.members
     if decoder.mid_member:
         raise StreamError("invalid_zlib", f"The compressed stream ended in the middle of member {decoder.members + 1}.")

@@ -24,6 +24,7 @@ RESPONSE = Style(color="bright_white", bgcolor="grey23", bold=True)
 END = Style(color="black", bgcolor="green")
 ERROR = Style(color="bright_white", bgcolor="red3", bold=True)
 NOTE = Style(color="bright_white", bgcolor="grey30", italic=True)
+STALL = Style(color="black", bgcolor="yellow", bold=True)
 
 
 class ChunkLog(RingLog[Record]):
@@ -44,10 +45,11 @@ class ChunkLog(RingLog[Record]):
             return [Segment(f" ✖ error: {summary_line(record)}", ERROR)]
         if kind == "note":
             return [Segment(f" {sanitize(record.get('text'), 300)}", NOTE)]
+        stall = record.get("stall")
         segments = [
             cell(f"{record.seq:,}", 8, NUMBER, right=True),
             cell(fmt_ms(record.t), 11, PLAIN, right=True),
-            cell("+" + fmt_ms(record.gap), 11, GAP, right=True),
+            cell(("⏸ +" if stall else "+") + fmt_ms(record.gap), 11, STALL if stall else GAP, right=True),
             cell(fmt_bytes(record.size), 10, SIZE, right=True),
             Segment("  "),
         ]

@@ -25,8 +25,8 @@ class StatusBar(Horizontal):
 
     DEFAULT_CSS = """
     StatusBar { height: 1; }
-    StatusBar #figures { width: 92; }
-    StatusBar Sparkline { width: 1fr; margin-left: 2; }
+    StatusBar #figures { width: 1fr; }
+    StatusBar Sparkline { width: 20; margin-left: 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -39,11 +39,13 @@ class StatusBar(Horizontal):
         records_per_s, bytes_per_s = stats.rate()
         text = Text.assemble(
             (f" {stats.state.upper()} ", STATE_STYLES.get(stats.state, "")),
-            "  TTFB ", (fmt_ms(stats.ttfb), "bold"),
-            "  records ", (f"{stats.records:,}", "bold"),
-            "  ", (fmt_bytes(stats.bytes), "bold"),
-            "  rate ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
-            "  elapsed ", (fmt_ms(stats.elapsed) if stats.started else "-", "bold"),
+            " TTFB ", (fmt_ms(stats.ttfb), "bold"),
+            " · ", (f"{stats.records:,}", "bold"), " rec · ", (fmt_bytes(stats.bytes), "bold"),
+            " · ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
+            " · ", (fmt_ms(stats.elapsed) if stats.started else "-", "bold"),
+            " · gap p50 ", (fmt_ms(stats.timing.gaps.percentile(50)), "bold"),
         )
+        if stats.timing.stalls:
+            text.append(f"  {stats.timing.stalls} stalls", style="bold black on yellow")
         self.query_one("#figures", Static).update(text, layout=False)  # fixed width: no relayout
         self.query_one("#sizes", Sparkline).data = list(stats.sizes)

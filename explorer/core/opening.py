@@ -46,6 +46,27 @@ def response_headers(resp: aiohttp.ClientResponse) -> dict[str, str]:
     return merged
 
 
+def phase_tracer(clock: Clock) -> aiohttp.TraceConfig:
+    """aiohttp hooks that note DNS, connect and request-sent times on the clock."""
+    trace = aiohttp.TraceConfig()
+    hooks = {
+        "dns_start": trace.on_dns_resolvehost_start,
+        "dns_end": trace.on_dns_resolvehost_end,
+        "connect_start": trace.on_connection_create_start,
+        "connect_end": trace.on_connection_create_end,
+        "sent": trace.on_request_headers_sent,
+    }
+    for phase, signal in hooks.items():
+        signal.append(_marker(clock, phase))
+    return trace
+
+
+def _marker(clock: Clock, phase: str):  # type: ignore[no-untyped-def]
+    async def mark(session: object, context: object, params: object) -> None:
+        clock.mark(phase)
+    return mark
+
+
 def remaining(request: StreamRequest, clock: Clock) -> float | None:
     """Seconds left before max time, for the phase before there is anything to abort."""
     return None if request.max_time is None else max(0.0, request.max_time - clock.now())
@@ -61,7 +82,8 @@ async def open_http(request: StreamRequest, clock: Clock) -> AsyncIterator[OpenR
     raw_bytes = request.raw or request.mode == "zlib"
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=request.connect_timeout, sock_read=request.idle_timeout)
     ssl = request.ssl_context()
-    async with aiohttp.ClientSession(timeout=timeout, auto_decompress=not raw_bytes) as session:
+    async with aiohttp.ClientSession(timeout=timeout, auto_decompress=not raw_bytes,
+                                     trace_configs=[phase_tracer(clock)]) as session:
         clock.t0 = perf_counter()  # the request is sent next
         try:
             async with asyncio.timeout(remaining(request, clock)):
@@ -91,4 +113,5 @@ async def open_http(request: StreamRequest, clock: Clock) -> AsyncIterator[OpenR
                 "mode": mode,
             })
             clock.abort = resp.close
+            clock.mark("headers")
             yield OpenResponse(resp, record, HTTP_MODES["any" if resp.status >= 400 else mode])

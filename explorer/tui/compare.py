@@ -1,0 +1,176 @@
+"""Two streams side by side on one clock: each with its log, phases and timeline.
+
+Both start at the same moment; their timelines are drawn on one shared time
+axis, so "first byte at once" against "everything after the delay" is
+visible without reading a number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Label, OptionList, Sparkline, Static
+from textual.widgets.option_list import Option
+
+from ..core import StreamRequest, open_stream
+from ..core.format import fmt_bytes, fmt_ms, phases_line
+from ..core.sanitize import sanitize
+from ..demo.catalog import PAIRS, ComparePair, find_pair
+from .session import StreamSession, cap_payload
+from .widgets.chunk_log import LOG_KINDS, ChunkLog
+from .widgets.status_bar import STATE_STYLES
+
+FLUSH_HZ = 25
+
+
+class StreamPane(Vertical):
+    """One side: what is streamed, a status line, the log, its timeline and phases."""
+
+    DEFAULT_CSS = """
+    StreamPane { width: 1fr; border: round $panel; }
+    StreamPane .figures { height: 1; }
+    StreamPane ChunkLog { height: 1fr; }
+    StreamPane Sparkline { height: 3; }
+    StreamPane .phases { height: auto; color: $text-muted; }
+    """
+
+    def __init__(self, label: str, request: StreamRequest, *, id: str) -> None:
+        super().__init__(id=id)
+        self.label = label
+        self.request = request
+        self.session = StreamSession()
+
+    def compose(self) -> ComposeResult:
+        self.border_title = f"{self.label}: {self.request.mode}"
+        if self.request.mode == "chunked":
+            self.border_title += f"({self.request.chunk_size})"
+        yield Static(Text(sanitize(self.request.url, 200), style="bold"), classes="url")
+        yield Static(classes="figures")
+        yield ChunkLog(capacity=5_000)
+        yield Label("arrivals on the shared clock")
+        yield Sparkline([0])
+        yield Static(classes="phases")
+
+    def flush(self) -> None:
+        batch = self.session.drain()
+        if not batch:
+            return
+        for record in batch:
+            cap_payload(record)
+        log = self.query_one(ChunkLog)
+        log.add_rows([r for r in batch if r.kind in LOG_KINDS])
+        stats = self.session.stats
+        if stats.final is batch[-1]:
+            self.query_one(".phases", Static).update(Text("phases: " + phases_line(stats.final)))
+
+    def show_figures(self) -> None:
+        stats = self.session.stats
+        self.query_one(".figures", Static).update(Text.assemble(
+            (f" {stats.state.upper()} ", STATE_STYLES.get(stats.state, "")),
+            "  TTFB ", (fmt_ms(stats.ttfb), "bold"),
+            "  records ", (f"{stats.records:,}", "bold"),
+            "  ", (fmt_bytes(stats.bytes), "bold"),
+            "  elapsed ", (fmt_ms(stats.elapsed), "bold"),
+        ), layout=False)
+
+    def show_timeline(self, span: float, columns: int) -> None:
+        counts = self.session.stats.timing.timeline.rebin(span / columns, columns)
+        self.query_one(Sparkline).data = counts
+
+
+class CompareScreen(Screen):
+    """Stream A and stream B at once, side by side."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "restart", "Restart", priority=True),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    DEFAULT_CSS = """
+    CompareScreen #title { height: auto; padding: 0 1; }
+    CompareScreen #sides { height: 1fr; }
+    """
+
+    def __init__(self, a: StreamRequest, b: StreamRequest, title: str = "", watch: str = "") -> None:
+        super().__init__()
+        self.requests = (a, b)
+        self.heading = title or "Compare"
+        self.watch = watch
+
+    def compose(self) -> ComposeResult:
+        text = Text(self.heading, style="bold")
+        if self.watch:
+            text.append("  " + self.watch, style="dim")
+        yield Static(text, id="title")
+        with Horizontal(id="sides"):
+            yield StreamPane("A", self.requests[0], id="side-a")
+            yield StreamPane("B", self.requests[1], id="side-b")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / FLUSH_HZ, self.flush)
+        self.action_restart()
+
+    def panes(self) -> list[StreamPane]:
+        return list(self.query(StreamPane))
+
+    def action_restart(self) -> None:
+        """Start both streams at the same moment."""
+        for pane in self.panes():
+            pane.query_one(ChunkLog).clear()
+            pane.session.start()
+            self.run_side(pane)
+
+    @work(group="compare")
+    async def run_side(self, pane: StreamPane) -> None:
+        session = pane.session
+        async for record in open_stream(pane.request):
+            session.pending.append(record)
+
+    def flush(self) -> None:
+        panes = self.panes()
+        for pane in panes:
+            pane.flush()
+            pane.show_figures()
+        span = max((p.session.stats.timing.timeline.last for p in panes), default=0.0)
+        if span > 0:
+            columns = max(10, panes[0].size.width - 2)
+            for pane in panes:
+                pane.show_timeline(span * 1.02, columns)
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "compare")
+
+
+def pair_requests(base: StreamRequest, url_a: str, mode_a: str, url_b: str, mode_b: str,
+                  chunk_a: int | None = None, chunk_b: int | None = None) -> tuple[StreamRequest, StreamRequest]:
+    """The two requests of a comparison, sharing every other option."""
+    a = dataclasses.replace(base, url=url_a, mode=mode_a, chunk_size=chunk_a or base.chunk_size)
+    b = dataclasses.replace(base, url=url_b, mode=mode_b, chunk_size=chunk_b or base.chunk_size)
+    return a, b
+
+
+
+class PairPicker(ModalScreen[ComparePair | None]):
+    """Pick one of the demo catalog's ready-made comparisons."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    DEFAULT_CSS = """
+    PairPicker { align: center middle; }
+    PairPicker OptionList { width: 90; height: auto; max-height: 20; border: round $accent; }
+    """
+
+    def compose(self) -> ComposeResult:
+        options = OptionList(*[Option(Text.assemble((pair.title, "bold"), "\n", (pair.watch, "dim")), id=pair.name)
+                               for pair in PAIRS])
+        options.border_title = "Compare two streams (Enter to open, Esc to cancel)"
+        yield options
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(find_pair(event.option.id or ""))

@@ -1,0 +1,44 @@
+"""`explorer compare URL_A URL_B` and `explorer compare --pair NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..core.request import MODES
+from ..demo.catalog import PAIRS, find_pair
+from ..options import UsageError, add_request_arguments, build_request
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_request_arguments(parser, url_required=False)
+    parser.add_argument("url_b", nargs="?", metavar="URL_B", help="the second stream")
+    parser.add_argument("--mode-a", choices=MODES, default=None, help="read mode of the first (default --mode)")
+    parser.add_argument("--mode-b", choices=MODES, default=None, help="read mode of the second (default --mode)")
+    parser.add_argument("--pair", choices=[pair.name for pair in PAIRS], default=None,
+                        help="a ready-made demo pair (starts the demo server)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .app import ExplorerApp
+    from .compare import pair_requests
+
+    try:
+        if args.pair:
+            app = ExplorerApp(demo=True, compare=find_pair(args.pair))
+        else:
+            if not (args.url and args.url_b):
+                raise UsageError("Give two URLs (or two demo paths with --demo), or --pair NAME.")
+            mode_a, mode_b = args.mode_a or args.mode, args.mode_b or args.mode
+            if args.demo:
+                base = build_request(args, url="http://placeholder.invalid/")
+                a, b = pair_requests(base, args.url, mode_a, args.url_b, mode_b)
+            else:
+                a = build_request(argparse.Namespace(**{**vars(args), "mode": mode_a}))
+                b = build_request(argparse.Namespace(**{**vars(args), "mode": mode_b}), url=args.url_b)
+            app = ExplorerApp(demo=args.demo, compare=(a, b))
+    except UsageError as error:
+        print(f"explorer compare: {error}", file=sys.stderr)
+        return 2
+    result = app.run()
+    return result if isinstance(result, int) else (app.return_code or 0)

@@ -1,0 +1,107 @@
+"""The timeline tab: arrivals and throughput over time, the gap distribution, and the phases.
+
+Drawn from the session's fixed-size aggregates (time buckets, gap
+histogram), never from individual records, so it costs the same on a
+firehose as on a trickle. Textual's Sparkline reads well in a terminal and
+needs nothing beyond Textual.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Label, Sparkline, Static
+
+from ...core.format import fmt_bytes, fmt_ms, gaps_line
+from ...core.timing import TimingStats
+
+PHASES = (("dns", "DNS", "magenta"), ("connect", "connect", "blue"), ("sent", "request sent", "cyan"),
+          ("headers", "headers", "green"), ("first_byte", "first byte", "yellow"),
+          ("last_byte", "last byte", "red"), ("total", "total", "white"))
+
+
+class Timeline(VerticalScroll):
+    """Arrivals, throughput, gaps and phases of the current stream."""
+
+    DEFAULT_CSS = """
+    Timeline { padding: 0 1; }
+    Timeline Label { margin-top: 1; text-style: bold; }
+    Timeline Sparkline { height: 3; }
+    Timeline #gap-histogram { height: auto; }
+    Timeline #phases { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label("Arrivals over time (records per column)", id="arrivals-label")
+        yield Sparkline([], id="arrivals")
+        yield Label("Throughput over time (bytes per column)", id="throughput-label")
+        yield Sparkline([], id="throughput")
+        yield Label("Gaps between records", id="gaps-label")
+        yield Static(id="gap-histogram")
+        yield Label("Phases")
+        yield Static(id="phases")
+
+    _shown: tuple[TimingStats, dict | None, dict | None] | None = None
+
+    def on_resize(self) -> None:
+        if self._shown is not None:  # hidden tabs have no width: draw again once shown
+            self.show(*self._shown)
+
+    def show(self, timing: TimingStats, phases: dict | None, final: dict | None) -> None:
+        """Redraw from the aggregates (a few hundred numbers at most)."""
+        self._shown = (timing, phases, final)
+        width = max(10, self.size.width - 2)
+        records, sizes, seconds = timing.timeline.resample(width)
+        span = len(records) * seconds
+        self.query_one("#arrivals", Sparkline).data = records or [0]
+        self.query_one("#throughput", Sparkline).data = sizes or [0]
+        self.query_one("#arrivals-label", Label).update(
+            f"Arrivals over time: {len(records)} columns of {fmt_ms(seconds)}, {fmt_ms(span)} in all")
+        peak = max(sizes, default=0)
+        self.query_one("#throughput-label", Label).update(
+            f"Throughput over time: peak {fmt_bytes(peak / seconds if seconds else 0)}/s")
+        self.query_one("#gap-histogram", Static).update(gap_histogram(timing, final))
+        self.query_one("#phases", Static).update(phase_bar(phases, width))
+
+
+def gap_histogram(timing: TimingStats, final: dict | None) -> Text:
+    text = Text()
+    bins = timing.gaps.histogram(10)
+    most = max((count for _, count in bins), default=0)
+    for upper, count in bins:
+        bar = "█" * (round(40 * count / most) if most else 0)
+        text.append(f"  ≤ {fmt_ms(upper):>10} ", style="cyan")
+        text.append(f"{count:>9,} ", style="bold")
+        text.append(bar + "\n", style="green")
+    summary = dict(timing.summary())
+    text.append("  " + gaps_line_from(summary), style="dim")
+    return text
+
+
+def gaps_line_from(summary: dict) -> str:
+    from ...core.record import Record
+
+    return gaps_line(Record("end", 0, 0.0, 0.0, 0, None, summary))
+
+
+def phase_bar(phases: dict | None, width: int) -> Text:
+    """A waterfall: where each phase ended on one time axis."""
+    if not phases:
+        return Text("  (after the stream ends)", style="dim")
+    total = phases.get("total") or 0.0
+    text = Text()
+    bar_width = max(10, width - 40)
+    for key, label, color in PHASES:
+        value = phases.get(key)
+        text.append(f"  {label:<13}", style="bold")
+        if value is None:
+            text.append("-\n", style="dim")
+            continue
+        if key in ("dns", "connect"):
+            text.append(f"{fmt_ms(value):>10} (duration)\n", style=color)
+            continue
+        filled = round(bar_width * value / total) if total else 0
+        text.append(f"{fmt_ms(value):>10} ", style=color)
+        text.append("━" * max(1 if value else 0, filled) + "\n", style=color)
+    return text
