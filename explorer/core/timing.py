@@ -122,27 +122,33 @@ class TimingStats:
             record.extra = {**(record.extra or {}), "stall": True}
         return stall
 
-    def observe_batch(self, batch: list[Record]) -> None:
+    def observe_batch(self, batch: list[Record], only_data_inside: bool = False) -> None:
         """`observe` for a batch, with the per-record work done at C speed where it can be.
 
         Lines split from one read share its arrival time (gap 0), so zero gaps
         are counted in bulk; only gaps past the stall threshold are looked at
         one by one; timeline buckets take runs of records at once.
         """
-        data = [r for r in batch if r.kind in DATA_KINDS]
+        if only_data_inside:  # modes without derived records: only the edges can be other kinds
+            start = 0 if batch[0].kind in DATA_KINDS else 1
+            end = len(batch) if batch[-1].kind in DATA_KINDS else len(batch) - 1
+            data = batch[start:end]
+        else:
+            data = [r for r in batch if r.kind in DATA_KINDS]
         if not data:
             return
         self.timeline.add_run(data)
         if data[0].seq == 0:
             data = data[1:]
         gaps = list(map(_gap, data))
-        nonzero = [g for g in gaps if g > 0.0]
+        nonzero = list(filter(None, gaps))  # gaps are never negative; filter(None) runs at C speed
         self.gaps.add_zeros(len(gaps) - len(nonzero))
         threshold = self.stall_seconds
-        for record in [r for r in data if r.gap >= threshold]:
-            if self.is_stall(record.gap):
-                self.stalls += 1
-                record.extra = {**(record.extra or {}), "stall": True}
+        if nonzero and max(nonzero) >= threshold:
+            for record in [r for r in data if r.gap >= threshold]:
+                if self.is_stall(record.gap):
+                    self.stalls += 1
+                    record.extra = {**(record.extra or {}), "stall": True}
         self.gaps.add_many(nonzero)
 
     def is_stall(self, gap: float) -> bool:

@@ -1,7 +1,7 @@
 """The explorer app: a live, safe, fast window on a stream.
 
 The stream runs in an exclusive worker that only appends records to the
-session's pending list; a timer drains it 25 times a second into the
+session's pending list; a timer drains it 20 times a second into the
 widgets. A UI call per record would cap a stream at about a thousand records
 a second.
 """
@@ -41,10 +41,10 @@ from .widgets.request_bar import RequestBar
 from .widgets.status_bar import StatusBar
 from .widgets.timeline import Timeline
 
-FLUSH_HZ = 25
+FLUSH_HZ = 20
 KEEP_RECORDS = 10_000
 EVENT_MODES = frozenset(("json", "sse", "ws"))
-TIMELINE_EVERY = 5  # flushes between timeline redraws (5 a second)
+TIMELINE_EVERY = 5  # flushes between timeline redraws (4 a second)
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the worker lets the UI run
 
 
@@ -214,10 +214,21 @@ class ExplorerApp(App[int]):
         if batch or stats.state in ("connecting", "streaming"):
             self._frames += 1
             if self._frames % TIMELINE_EVERY == 0 or (batch and stats.final is batch[-1]):
-                self.query_one(Timeline).show(stats.timing, stats.final.get("phases") if stats.final else None,
-                                              stats.final.extra if stats.final else None)
+                self.show_timeline()
         if batch or stats.state in ("connecting", "streaming"):
             self.query_one(StatusBar).show(stats)
+
+    def show_timeline(self) -> None:
+        """Redraw the timeline tab, only while it is the one on screen."""
+        if self.query_one("#tabs", TabbedContent).active != "timeline-tab":
+            return
+        final = self.session.stats.final
+        self.query_one(Timeline).show(self.session.stats.timing, final.get("phases") if final else None,
+                                      final.extra if final else None)
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self) -> None:
+        self.show_timeline()
 
     @staticmethod
     def _event_rows(batch: list[Record], limit: int) -> Iterable[Any]:

@@ -64,7 +64,10 @@ class StreamStats:
         if not batch:
             return
         first, last = batch[0], batch[-1]
-        self.timing.observe_batch(batch)
+        if first.kind == "response":
+            self.response = first
+        mode = self.response.get("mode") if self.response is not None else None
+        self.timing.observe_batch(batch, only_data_inside=mode not in ("json", "sse"))
         if last.kind in ("end", "error"):
             last.extra = {**(last.extra or {}), **self.timing.summary()}
         if first.kind == "response":
