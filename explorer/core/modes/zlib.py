@@ -27,7 +27,7 @@ RAW_DEFLATE = -15
 def _wbits_for(header: bytes) -> int:
     if header[:2] == b"\x1f\x8b":
         return AUTO_ZLIB_OR_GZIP
-    if header[0] & 0x0F == 8 and (header[0] << 8 | header[1]) % 31 == 0:
+    if header[0] & 0x0F == 8 and header[0] >> 4 <= 7 and (header[0] << 8 | header[1]) % 31 == 0:
         return AUTO_ZLIB_OR_GZIP
     return RAW_DEFLATE
 
@@ -38,6 +38,8 @@ class MemberDecoder:
     def __init__(self) -> None:
         self._decoder: zlib._Decompress | None = None
         self._carry = b""
+        self._head = b""  # a member's bytes until it decodes: a raw deflate stream can look like zlib
+        self._guessed = False
         self.members = 0
         self.fed = 0
         self.salvaged = b""  # what a failing read decoded before the bad bytes
@@ -57,10 +59,23 @@ class MemberDecoder:
                 if len(data) < 2:
                     self._carry = data
                     break
-                self._decoder = zlib.decompressobj(_wbits_for(data))
+                wbits = _wbits_for(data)
+                self._decoder = zlib.decompressobj(wbits)
+                self._guessed = wbits == AUTO_ZLIB_OR_GZIP and data[:2] != b"\x1f\x8b"
+                self._head = b""
             try:
-                out.append(self._decoder.decompress(data))
+                if self._guessed:
+                    self._head += data
+                decoded = self._decoder.decompress(data)
+                if decoded and self._guessed:
+                    self._guessed, self._head = False, b""
+                out.append(decoded)
             except zlib.error as error:
+                if self._guessed:  # it only looked like a zlib header: decode the member again as raw deflate
+                    data, self._guessed = self._head, False
+                    self._decoder = zlib.decompressobj(RAW_DEFLATE)
+                    continue
+                self._head = b""
                 self.salvaged = b"".join(out)
                 raise StreamError(
                     "invalid_zlib",
@@ -69,6 +84,7 @@ class MemberDecoder:
             if self._decoder.eof:
                 data = self._decoder.unused_data
                 self._decoder = None
+                self._guessed, self._head = False, b""
                 self.members += 1
             else:
                 data = b""
