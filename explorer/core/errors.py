@@ -43,14 +43,17 @@ def _host(exc: aiohttp.ClientConnectorError) -> str:
 
 
 def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout: float | None,
-             received: bool) -> tuple[str, str]:
+             received: bool, headers: bool = False, host: str = "") -> tuple[str, str]:
     """(type, message) for an exception raised while opening or reading a stream.
 
-    `received` says whether any data record arrived, which separates a slow
-    first byte from an idle stream.
+    `received` says whether any data record arrived and `headers` whether the
+    response headers did, which separates a server that never answered from
+    one that went quiet.
     """
     if isinstance(exc, StreamError):
         return exc.type, exc.message
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "tls", f"The TLS certificate of {host or 'the server'} was rejected: {exc.verify_message or exc.reason}."
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return "dns", f"Could not resolve host '{exc.host}': {exc.os_error.strerror or exc.os_error}."
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -67,8 +70,10 @@ def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout:
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return "connect_timeout", f"Could not connect within the {connect_timeout:g} s connect timeout."
     if isinstance(exc, aiohttp.SocketTimeoutError):
-        if not received:
+        if not headers:
             return "ttfb_timeout", f"No response within the {idle_timeout:g} s idle timeout after sending the request."
+        if not received:
+            return "ttfb_timeout", f"The server sent headers, then no data within the {idle_timeout:g} s idle timeout."
         return "idle_timeout", f"The stream went silent for longer than the {idle_timeout:g} s idle timeout."
     if isinstance(exc, aiohttp.ClientPayloadError):
         cause = exc.__cause__

@@ -57,6 +57,13 @@ class StreamRequest:
         return None
 
     @property
+    def host(self) -> str:
+        try:
+            return URL(self.url).host or ""
+        except (ValueError, TypeError):
+            return ""
+
+    @property
     def is_websocket(self) -> bool:
         return self.mode == "ws" or URL(self.url).scheme in WS_SCHEMES
 

@@ -49,7 +49,8 @@ async def open_stream(request: StreamRequest) -> AsyncIterator[Record]:
     except Exception as exc:
         if not clock.expired:
             kind, message = describe(exc, idle_timeout=request.idle_timeout,
-                                     connect_timeout=request.connect_timeout, received=clock.ttfb is not None)
+                                     connect_timeout=request.connect_timeout, received=clock.ttfb is not None,
+                                     headers="headers" in clock.phases, host=request.host)
             outcome = {"error": message, "type": kind}
     finally:
         if timer is not None:

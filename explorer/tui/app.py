@@ -143,6 +143,9 @@ class ExplorerApp(App[int]):
     def action_start(self) -> None:
         """Start (or restart) streaming the URL in the request bar."""
         request = self.current_request()
+        if request.insecure:
+            self.notify("TLS certificates are not verified (--insecure).", title="Warning", severity="warning",
+                        markup=False)
         self.action_clear()
         self.session.start()
         if request.url and request.url not in self.history:

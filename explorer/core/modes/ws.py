@@ -8,6 +8,7 @@ reason land in the `end` record; any other code becomes an error record.
 from __future__ import annotations
 
 import asyncio
+import ssl as ssl_module
 from time import perf_counter
 from typing import AsyncIterator
 
@@ -32,15 +33,21 @@ def websocket_url(url: str) -> str:
     return str(parsed.with_scheme(scheme))
 
 
+def websocket_ssl(request: StreamRequest) -> ssl_module.SSLContext:
+    """websockets wants a context for wss (never None or False)."""
+    context = request.ssl_context()
+    if isinstance(context, ssl_module.SSLContext):
+        return context
+    context = ssl_module.create_default_context()
+    if request.insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl_module.CERT_NONE
+    return context
+
+
 async def read_ws(request: StreamRequest, clock: Clock) -> AsyncIterator[Record]:
     url = websocket_url(request.url)
-    ssl = request.ssl_context() if url.startswith("wss:") else None
-    if ssl is False:  # websockets wants a context that skips verification
-        import ssl as ssl_module
-
-        ssl = ssl_module.create_default_context()
-        ssl.check_hostname = False
-        ssl.verify_mode = ssl_module.CERT_NONE
+    ssl = websocket_ssl(request) if url.startswith("wss:") else None
     try:
         async with asyncio.timeout(None if request.max_time is None else max(0.0, request.max_time - clock.now())):
             ws = await websockets.connect(
