@@ -23,20 +23,34 @@ async def _accept(request: web.Request) -> web.WebSocketResponse:
 
 
 async def ws_ticker(request: web.Request, p: Params) -> web.WebSocketResponse:
-    """Send `count` messages `interval` apart (every fourth one binary), then close 1000."""
+    """Send `count` messages `interval` apart (every fourth one binary), then close 1000.
+
+    A reader task answers the client's close frame at once: aiohttp only
+    handles incoming frames while someone reads, and a client leaving early
+    would otherwise wait for its close handshake to time out.
+    """
     ws = await _accept(request)
+    reader = asyncio.create_task(_read_until_closed(ws))
     try:
         for i in range(int(p["count"])):
             if i:
                 await paced_sleep(p)
+            if ws.closed or reader.done():
+                break
             if i % 4 == 3:
                 await ws.send_bytes(bytes([i % 256]) * 8 + b"\x00\xff")
             else:
                 await ws.send_str(json.dumps({"seq": i, "sent": time.time()}))
         await ws.close(code=1000, message=b"done")
     finally:
+        reader.cancel()
         request.app[OPEN_SOCKETS].discard(ws)
     return ws
+
+
+async def _read_until_closed(ws: web.WebSocketResponse) -> None:
+    async for _ in ws:
+        pass
 
 
 async def ws_echo(request: web.Request, p: Params) -> web.WebSocketResponse:
