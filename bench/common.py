@@ -10,6 +10,15 @@ from contextlib import contextmanager
 from typing import Awaitable, Callable, Iterator
 
 
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process, in MB, from /proc."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @contextmanager
 def demo_server_process() -> Iterator[str]:
     """`explorer serve --port 0` in a child process, so server and client each get a core.

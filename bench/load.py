@@ -23,15 +23,13 @@ import time
 import aiohttp
 import websockets
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import rss_mb  # noqa: E402
+
 COUNT, INTERVAL = 20, 0.05
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def http_client(session: aiohttp.ClientSession, base: str, leave: bool) -> str:

@@ -19,7 +19,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.common import demo_server_process  # noqa: E402
+from bench.common import demo_server_process, rss_mb  # noqa: E402
 
 STREAMS = [
     ("small records", "/firehose?size=65536&line=64&total=0", "lines"),
@@ -27,12 +27,6 @@ STREAMS = [
 ]
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def sample(proc: subprocess.Popen, seconds: float) -> list[float]:

@@ -21,8 +21,7 @@ from explorer.tui.app import ExplorerApp
 from explorer.tui.widgets.chunk_log import ChunkLog
 
 from .helpers import of_kind, run_get
-from .rawserver import RawServer, chunked_response
-from .test_tui import wait_for
+from .rawserver import RawServer
 
 HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
 

@@ -118,6 +118,7 @@ async def test_compare_chunked_vs_content_length() -> None:
         await wait_for(pilot, lambda: a.session.stats.state == b.session.stats.state == "done")
         await pilot.pause(0.1)
         assert a.session.stats.records == b.session.stats.records == 6
+        assert a.session.stats.bytes == b.session.stats.bytes == a.session.stats.final.get("bytes") == 174
         assert b.session.stats.ttfb > a.session.stats.ttfb + 1.5
         spark_a = a.query_one("Sparkline").data
         spark_b = b.query_one("Sparkline").data

@@ -52,14 +52,15 @@ def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout:
     """
     if isinstance(exc, StreamError):
         return exc.type, exc.message
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return "tls", f"The TLS certificate of {host or 'the server'} was rejected: {exc.verify_message or exc.reason}."
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return "dns", f"Could not resolve host '{exc.host}': {exc.os_error.strerror or exc.os_error}."
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cert = exc.certificate_error
         reason = getattr(cert, "verify_message", None) or getattr(cert, "reason", None) or str(cert)
         return "tls", f"The TLS certificate of {exc.host} was rejected: {reason}."
+    if isinstance(exc, ssl.SSLCertVerificationError):  # websockets raises it as is
+        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
+        return "tls", f"The TLS certificate of {host or 'the server'} was rejected: {reason}."
     if isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError)):
         host = f" with {_host(exc)}" if isinstance(exc, aiohttp.ClientConnectorError) else ""
         return "tls", f"The TLS handshake{host} failed: {_first_line(str(getattr(exc, 'os_error', exc)))}."

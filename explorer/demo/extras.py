@@ -12,7 +12,7 @@ import zlib
 from aiohttp import web
 
 from .streaming import STREAM, open_stream
-from .tutorial import Params, paced_sleep
+from .tutorial import Params, paced_sleep, write_paced
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -162,10 +162,7 @@ async def ndjson_firehose(request: web.Request, p: Params) -> web.StreamResponse
 async def tick(request: web.Request, p: Params) -> web.StreamResponse:
     """NDJSON ticks carrying the server's send time (`sent`, epoch seconds), for stamp accuracy."""
     out = await open_stream(request, "application/x-ndjson")
-    for i in range(int(p["count"])):
-        if i:
-            await paced_sleep(p)
-        await out.write(json.dumps({"seq": i, "sent": time.time()}) + "\n")
+    await write_paced(out, p, lambda i: json.dumps({"seq": i, "sent": time.time()}) + "\n")
     return await out.finish()
 
 

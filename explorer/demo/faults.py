@@ -9,7 +9,7 @@ import struct
 from aiohttp import web
 
 from .streaming import open_stream
-from .tutorial import Params, paced_sleep
+from .tutorial import Params, write_paced
 
 
 class _Abandoned(ConnectionError):
@@ -18,10 +18,7 @@ class _Abandoned(ConnectionError):
 
 async def _lines_then(request: web.Request, p: Params):  # type: ignore[no-untyped-def]
     out = await open_stream(request)
-    for i in range(int(p["count"])):
-        if i:
-            await paced_sleep(p)
-        await out.write(f"Line {i} before the fault\n")
+    await write_paced(out, p, lambda i: f"Line {i} before the fault\n")
     return out
 
 

@@ -11,12 +11,12 @@ import asyncio
 import json
 import random
 import zlib
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 import ijson
 from aiohttp import web
 
-from .streaming import open_stream
+from .streaming import ChunkStream, open_stream
 
 Params = dict[str, float]
 
@@ -27,6 +27,14 @@ async def paced_sleep(p: Params, rng: random.Random | None = None) -> None:
     if p.get("jitter"):
         delay += (rng or random).uniform(0, p["jitter"])
     await asyncio.sleep(delay)
+
+
+async def write_paced(out: ChunkStream, p: Params, line: Callable[[int], str]) -> None:
+    """Write `line(i)` for i in range(count), one chunk each, `interval` (+ jitter) apart."""
+    for i in range(int(p["count"])):
+        if i:
+            await paced_sleep(p)
+        await out.write(line(i))
 
 
 async def hello(request: web.Request, p: Params) -> web.StreamResponse:
@@ -49,10 +57,7 @@ async def chunks(request: web.Request, p: Params) -> web.StreamResponse:
 async def async_chunks(request: web.Request, p: Params) -> web.StreamResponse:
     """N chunks `Async Chunk i` with a delay between them."""
     out = await open_stream(request)
-    for i in range(int(p["count"])):
-        if i:
-            await paced_sleep(p)
-        await out.write(f"Async Chunk {i}\n")
+    await write_paced(out, p, lambda i: f"Async Chunk {i}\n")
     return await out.finish()
 
 
@@ -74,10 +79,7 @@ async def generated(request: web.Request, p: Params) -> web.StreamResponse:
 async def ndjson(request: web.Request, p: Params) -> web.StreamResponse:
     """NDJSON objects `{"id": i, "name": "Item i"}`, one per line and chunk."""
     out = await open_stream(request, "application/x-ndjson")
-    for i in range(int(p["count"])):
-        if i:
-            await paced_sleep(p)
-        await out.write(json.dumps({"id": i, "name": f"Item {i}"}) + "\n")
+    await write_paced(out, p, lambda i: json.dumps({"id": i, "name": f"Item {i}"}) + "\n")
     return await out.finish()
 
 
@@ -113,10 +115,7 @@ async def sensor_zlib(request: web.Request, p: Params) -> web.StreamResponse:
 async def cancellable(request: web.Request, p: Params) -> web.StreamResponse:
     """A long stream meant to be abandoned: the app's guard records how it ended."""
     out = await open_stream(request)
-    for i in range(int(p["count"])):
-        if i:
-            await paced_sleep(p)
-        await out.write(f"Tick {i}: leave whenever you like\n")
+    await write_paced(out, p, lambda i: f"Tick {i}: leave whenever you like\n")
     return await out.finish()
 
 

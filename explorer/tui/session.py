@@ -66,18 +66,16 @@ class StreamStats:
         first, last = batch[0], batch[-1]
         if first.kind == "response":
             self.response = first
+            self.state = "streaming"
         mode = self.response.get("mode") if self.response is not None else None
         self.timing.observe_batch(batch, only_data_inside=mode not in ("json", "sse"))
+        self.bytes += sum(map(_size, batch))
         if last.kind in ("end", "error"):
+            self.bytes -= last.size  # the final record's size is the stream's total, not new bytes
             last.extra = {**(last.extra or {}), **self.timing.summary()}
-        if first.kind == "response":
-            self.response = first
-            self.state = "streaming"
-        if last.kind in ("end", "error"):
             self.final = last
             self.state = "error" if last.kind == "error" else "done"
             self.finished = perf_counter()
-        self.bytes += sum(map(_size, batch))
         for record in reversed(batch):
             if record.kind in DATA_KINDS:
                 self.records = record.seq + 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from time import perf_counter
 from typing import Any, AsyncIterator
 
 from aiohttp import ClientResponse
