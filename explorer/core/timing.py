@@ -129,6 +129,10 @@ class TimingStats:
         are counted in bulk; only gaps past the stall threshold are looked at
         one by one; timeline buckets take runs of records at once.
         """
+        if self.gaps.count < 2:  # no median to judge stalls by yet: take the first records one by one
+            for record in batch:
+                self.observe(record)
+            return
         if only_data_inside:  # modes without derived records: only the edges can be other kinds
             start = 0 if batch[0].kind in DATA_KINDS else 1
             end = len(batch) if batch[-1].kind in DATA_KINDS else len(batch) - 1
@@ -152,8 +156,11 @@ class TimingStats:
         self.gaps.add_many(nonzero)
 
     def is_stall(self, gap: float) -> bool:
-        median = self.gaps.percentile(50)
-        return median is None or gap >= STALL_FACTOR * median
+        """A long gap is a stall only against a median of at least two earlier gaps."""
+        if self.gaps.count < 2:
+            return False
+        median = self.gaps.percentile(50) or 0.0
+        return gap >= STALL_FACTOR * median
 
     def summary(self) -> dict[str, float | int | None]:
         return {**self.gaps.summary(), "stalls": self.stalls}

@@ -87,6 +87,7 @@ class ExplorerApp(App[int]):
         self.session = StreamSession()
         self.kept: Ring[Record] = Ring(KEEP_RECORDS)
         self._frames = 0
+        self.streaming_mode = ""
         self.history: list[str] = []
 
     # -- layout ----------------------------------------------------------------
@@ -148,6 +149,7 @@ class ExplorerApp(App[int]):
                         markup=False)
         self.action_clear()
         self.session.start()
+        self.streaming_mode = request.mode
         if request.url and request.url not in self.history:
             self.history.insert(0, request.url)
             self.query_one(RequestBar).suggest([request.url])
@@ -258,8 +260,10 @@ class ExplorerApp(App[int]):
         self.action_stop()
 
     @on(Select.Changed, "#mode")
-    def mode_changed(self) -> None:
-        if self.session.stats.state in ("connecting", "streaming"):
+    def mode_changed(self, event: Select.Changed) -> None:
+        """A new mode restarts a running stream (Select also reports its first value: ignore that)."""
+        running = self.session.stats.state in ("connecting", "streaming")
+        if running and event.value != self.streaming_mode:
             self.action_start()
 
     @on(Button.Pressed, "#server-toggle")
