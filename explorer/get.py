@@ -8,7 +8,8 @@ import json
 import sys
 from typing import IO
 
-from .core import Record, StreamRequest, open_stream, to_json_objects
+from .core import Record, StreamRequest, open_stream
+from .core.jsonl import JsonlRecorder, jsonl_lines
 from .core.format import fmt_bytes, fmt_ms, gaps_line, phases_line, preview, summary_line
 from .core.timing import STALL_FACTOR, STALL_SECONDS, TimingStats
 from .core.sanitize import sanitize
@@ -27,10 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="S",
                         help=f"mark gaps of at least S seconds (and {STALL_FACTOR:g}x the median) as stalls "
                              f"(default {STALL_SECONDS:g})")
-
-
-def jsonl_lines(record: Record) -> list[str]:
-    return [json.dumps(obj, ensure_ascii=False) for obj in to_json_objects(record)]
 
 
 class TextPrinter:
@@ -86,7 +83,7 @@ def rate_line(stats: TimingStats) -> str:
             f"peak 1 s window {peak_records * scale:,.1f} records/s, {fmt_bytes(peak_bytes * scale)}/s")
 
 
-async def stream_to(request: StreamRequest, fmt: str, output: IO[str] | None, show_stats: bool = False,
+async def stream_to(request: StreamRequest, fmt: str, output: JsonlRecorder | None, show_stats: bool = False,
                     stall: float = STALL_SECONDS) -> Record | None:
     """Run one stream, printing each record; return the final record.
 
@@ -102,19 +99,17 @@ async def stream_to(request: StreamRequest, fmt: str, output: IO[str] | None, sh
         else:
             timing.observe(record)
         last = record
-        lines = jsonl_lines(record) if (fmt == "jsonl" or output) else []
         if printer:
             printer(record)
         else:
-            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.write("\n".join(jsonl_lines(record)) + "\n")
             sys.stdout.flush()
         if output:
-            output.write("\n".join(lines) + "\n")
-            output.flush()
+            output.write(record)
     return last
 
 
-async def _run(args: argparse.Namespace, output: IO[str] | None) -> int:
+async def _run(args: argparse.Namespace, output: JsonlRecorder | None) -> int:
     if args.demo:
         from .demo import DemoServer
 
@@ -143,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         if args.insecure:
             print("explorer get: warning: --insecure: TLS certificates are not verified.", file=sys.stderr)
         if args.output:
-            output = open(args.output, "w", encoding="utf-8", buffering=1)
+            open(args.output, "w").close()  # a new run starts a new file
+            output = JsonlRecorder(args.output)
         return asyncio.run(_run(args, output))
     except UsageError as error:
         print(f"explorer get: {error}", file=sys.stderr)

@@ -136,3 +136,17 @@ async def test_hostile_text_is_inert() -> None:
             await pilot.click("#log", offset=(60, 2))  # clicking the text runs nothing
             await pilot.pause(0.1)
             assert app.is_running and app.title == "explorer"
+
+
+async def test_recording_writes_every_record_as_it_arrives(demo_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "session.jsonl"
+    app = ExplorerApp(StreamRequest(demo_url + "/async-chunks?count=5&interval=0.1", mode="lines"), start=True,
+                      record_to=str(target))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(target.read_text().splitlines()) >= 3)
+        assert app.session.stats.state == "streaming"  # written while the stream runs
+        await wait_for(pilot, lambda: app.session.stats.state == "done")
+        await pilot.pause(0.1)
+    records = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [r["kind"] for r in records] == ["response"] + ["line"] * 5 + ["end"]
+    assert records[-1]["gap_count"] == 4

@@ -27,6 +27,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, TabbedContent
 
 from ..core import Record, StreamRequest, open_stream, to_json_objects
 from ..core.format import phases_line
+from ..core.jsonl import JsonlRecorder
 from ..demo import DemoServer
 from ..demo.catalog import CATALOG, ComparePair
 from ..options import demo_url
@@ -75,8 +76,11 @@ class ExplorerApp(App[int]):
 
     def __init__(self, request: StreamRequest | None = None, *, demo: bool = False,
                  demo_path: str | None = None, start: bool = False,
-                 compare: ComparePair | tuple[StreamRequest, StreamRequest] | None = None) -> None:
+                 compare: ComparePair | tuple[StreamRequest, StreamRequest] | None = None,
+                 record_to: str | None = None) -> None:
         super().__init__()
+        self.record_to = record_to
+        self.recorder: JsonlRecorder | None = None
         self.initial_compare = compare
         self.template = request or StreamRequest(url="", mode="auto")
         self.start_demo = demo
@@ -110,6 +114,11 @@ class ExplorerApp(App[int]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        if self.record_to:
+            try:
+                self.recorder = JsonlRecorder(self.record_to)
+            except OSError as error:
+                self.notify(f"Cannot record to {self.record_to}: {error.strerror}.", severity="error", markup=False)
         self.query_one("#log", ChunkLog).border_title = "Arrivals  (#, time since request, +gap, size, preview)"
         self.query_one("#events", EventView).border_title = "Events  (ijson / SSE / WebSocket messages)"
         self.query_one(RequestBar).suggest(self._catalog_urls())
@@ -158,11 +167,13 @@ class ExplorerApp(App[int]):
     @work(exclusive=True, group="stream")
     async def run_stream(self, request: StreamRequest) -> None:
         """Read the stream; only append to the session (the flush timer shows it)."""
-        session = self.session
+        session, recorder = self.session, self.recorder
         paused_at = perf_counter()
         count = 0
         async for record in open_stream(request):
             session.pending.append(record)
+            if recorder is not None and record.kind not in ("end", "error"):
+                recorder.write(record)  # the final record is written by flush, with the gap statistics
             count += 1
             if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
                 await asyncio.sleep(0)  # reads from a full buffer never yield: let keys through
@@ -215,6 +226,8 @@ class ExplorerApp(App[int]):
             if batch[0].kind == "response":
                 self.query_one(HeadersView).show(stats.response)
             if stats.final is batch[-1]:
+                if self.recorder is not None:
+                    self.recorder.write(stats.final)
                 log.add_rows([Record("note", 0, 0.0, 0.0, 0, None, {"text": "phases: " + phases_line(stats.final)})])
         if batch or stats.state in ("connecting", "streaming"):
             self._frames += 1
@@ -350,6 +363,8 @@ class ExplorerApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.server.stop()
+        if self.recorder is not None:
+            self.recorder.close()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
