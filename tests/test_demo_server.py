@@ -293,3 +293,14 @@ def test_serve_command_with_curl_raw_framing() -> None:
         _, err = proc.communicate(timeout=5)
     assert proc.returncode == 0
     assert "Traceback" not in err
+
+
+def test_serve_warns_when_binding_beyond_loopback() -> None:
+    proc = subprocess.Popen(["python3", "-m", "explorer", "serve", "--host", "0.0.0.0", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("explorer demo server on http://0.0.0.0:")
+    finally:
+        proc.send_signal(2)
+        _, err = proc.communicate(timeout=5)
+    assert "warning: binding 0.0.0.0 exposes the demo server" in err and proc.returncode == 0

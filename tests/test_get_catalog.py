@@ -181,6 +181,7 @@ CASES: dict[str, tuple[str, list[str], int, Callable[[Records], None]]] = {
     "/firehose": ("/firehose?total=100000&size=4096", [], 0, check_firehose),
     "/firehose/ndjson": ("/firehose/ndjson?size=1000&total=3000", [], 0,
                          lambda r: len([e for e in of_kind(r, "event") if e["prefix"] == "id"]) >= 30 or pytest.fail("few ids")),
+    "/echo": ("/echo", [], 0, lambda r: texts(r, "chunk") == ["GET application/octet-stream 0 bytes\n"] or pytest.fail(str(r))),
     "/tick": ("/tick?count=3&interval=0.02", [], 0, check_tick),
     "/endless": ("/endless?interval=0.05", ["--max-time", "0.3"], 0, check_endless),
     "/fault/truncated": ("/fault/truncated?interval=0.01", [], 1, check_error("truncated")),

@@ -102,3 +102,25 @@ def test_chunked_mode_reads_at_most_n_bytes(capsys: pytest.CaptureFixture[str]) 
     chunks = of_kind(records, "chunk")
     assert status == 0 and all(c["size"] <= 16 for c in chunks) and len(chunks) >= 625
     assert "".join(c["data"] for c in chunks) == (("0123456789abcdef" * 63)[:999] + "\n") * 10
+
+
+def test_body_from_a_file_and_method(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = tmp_path / "body.json"
+    body.write_bytes(b'{"hello": "world"}' * 100)
+    status, records, _ = run_get(capsys, "--demo", "/echo?size=500", "-d", f"@{body}", "-H",
+                                 "Content-Type: application/json", "--mode", "wire")
+    chunks = [c["data"] for c in of_kind(records, "chunk")]
+    assert status == 0 and chunks[0] == "POST application/json 1800 bytes\n"
+    assert [len(c) for c in chunks[1:]] == [500, 500, 500, 300] and "".join(chunks[1:]) == body.read_text()
+    status, records, _ = run_get(capsys, "--demo", "/echo", "-X", "PUT", "-d", "x", "--mode", "lines")
+    assert status == 0 and of_kind(records, "line")[0]["data"].startswith("PUT ")
+
+
+def test_raw_keeps_content_encoding(capsys: pytest.CaptureFixture[str]) -> None:
+    import base64
+    import gzip
+
+    status, records, _ = run_get(capsys, "--demo", "/gzip?count=2&interval=0", "--mode", "any", "--raw")
+    raw = b"".join(base64.b64decode(c["data_b64"]) if "data_b64" in c else c["data"].encode()
+                   for c in of_kind(records, "chunk"))
+    assert status == 0 and raw[:2] == b"\x1f\x8b" and gzip.decompress(raw).count(b"Compressed line") == 2

@@ -150,3 +150,17 @@ async def test_recording_writes_every_record_as_it_arrives(demo_url: str, tmp_pa
     records = [json.loads(line) for line in target.read_text().splitlines()]
     assert [r["kind"] for r in records] == ["response"] + ["line"] * 5 + ["end"]
     assert records[-1]["gap_count"] == 4
+
+
+async def test_changing_mode_restarts_a_running_stream(demo_url: str) -> None:
+    from textual.widgets import Select
+
+    app = ExplorerApp(StreamRequest(demo_url + "/endless?interval=0.02", mode="lines"), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.stats.response is not None)
+        assert app.session.stats.response.get("mode") == "lines"
+        app.query_one("#mode", Select).value = "chunked"
+        await wait_for(pilot, lambda: app.session.stats.response is not None
+                       and app.session.stats.response.get("mode") == "chunked")
+        assert all(r.kind != "line" for r in rows(app.query_one("#log", ChunkLog)))
+        await pilot.press("ctrl+k")

@@ -101,7 +101,12 @@ def create_app(event_log: EventLog | None = None) -> web.Application:
     app.router.add_get("/events", events)
     app.router.add_get("/pairs", pairs)
     for endpoint in CATALOG:
-        app.router.add_get(endpoint.route, _guard(endpoint))
+        handler = _guard(endpoint)
+        for method in endpoint.methods:
+            if method == "GET":
+                app.router.add_get(endpoint.route, handler)
+            else:
+                app.router.add_route(method, endpoint.route, handler)
     app.on_shutdown.append(close_open_sockets)
     app.on_shutdown.append(_cancel_streams)
     return app

@@ -27,6 +27,7 @@ class Endpoint:
     path: str = ""  # the example path to request, when it differs from route
     kind: str = "finite"  # finite, endless, fault or interactive
     group: str = "extras"
+    methods: tuple[str, ...] = ("GET",)
 
     @property
     def example(self) -> str:
@@ -44,6 +45,7 @@ class Endpoint:
             "params": {p.name: p.describe() for p in self.params},
             "kind": self.kind,
             "group": self.group,
+            "methods": list(self.methods),
         }
 
 
@@ -105,6 +107,9 @@ CATALOG: tuple[Endpoint, ...] = (
     Endpoint("/firehose/ndjson", "NDJSON firehose", "json", "Small JSON objects as fast as the loop allows: the parser's throughput, live.",
              extras.ndjson_firehose, (_p("size", 65536, 1024 * 1024, min=64, help="bytes per write (whole lines)"),
                                       _p("total", 16 * 1024 * 1024, 1 << 40, help="bytes in all, rounded up to whole writes; 0 = endless"))),
+    Endpoint("/echo", "Echo the request body", "chunked", "Send a body (-X POST -d ...): it comes back in chunks after a summary line.",
+             extras.echo, (_p("size", 1024, 1024 * 1024, min=1, help="bytes per chunk"),),
+             methods=("GET", "POST", "PUT", "PATCH")),
     Endpoint("/tick", "Ticks with send time", "json", "Every chunk carries the server's send time: compare it with the arrival stamp.",
              extras.tick, (count(20), interval(0.1), jitter())),
     Endpoint("/endless", "Endless counter", "lines", "Never ends: one line per interval until you stop it.",

@@ -159,6 +159,16 @@ async def ndjson_firehose(request: web.Request, p: Params) -> web.StreamResponse
     return await out.finish()
 
 
+async def echo(request: web.Request, p: Params) -> web.StreamResponse:
+    """The request body streamed back in `size`-byte chunks, with the method and content type first."""
+    out = await open_stream(request)
+    body = await request.read()
+    await out.write(f"{request.method} {request.content_type} {len(body)} bytes\n")
+    for start in range(0, len(body), int(p["size"])):
+        await out.write(body[start:start + int(p["size"])])
+    return await out.finish()
+
+
 async def tick(request: web.Request, p: Params) -> web.StreamResponse:
     """NDJSON ticks carrying the server's send time (`sent`, epoch seconds), for stamp accuracy."""
     out = await open_stream(request, "application/x-ndjson")
