@@ -28,7 +28,9 @@ class DeterministicSession(StreamSession):
                 record.extra = {**record.extra, "headers": headers, "url": _fix(record.get("url", ""))}
             elif record.kind in ("end", "error"):
                 record.t = record.gap = 1.0
-                record.extra = {**record.extra, "duration": 1.0, "ttfb": 0.005}
+                record.extra = {**record.extra, "duration": 1.0, "ttfb": 0.005, "phases": {
+                    "dns": None, "connect": 0.0005, "sent": 0.0007, "headers": 0.002,
+                    "first_byte": 0.005, "last_byte": 0.9, "total": 1.0}}
                 if record.get("error"):
                     record.extra["error"] = _fix(record.extra["error"])
             else:
@@ -50,7 +52,10 @@ class DeterministicApp(ExplorerApp):
         self.session = DeterministicSession()
         self.url_shown = url_shown
 
-    async def on_mount(self) -> None:
-        await super().on_mount()
-        self.query_one("#url").value = self.url_shown
+    def on_mount(self) -> None:
+        # Textual also runs ExplorerApp.on_mount: calling super() here would start the stream twice.
         self.query_one("DemoPanel").show_server(FIXED_URL)
+
+    def action_start(self) -> None:
+        super().action_start()
+        self.query_one("#url").value = self.url_shown
