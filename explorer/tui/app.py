@@ -220,8 +220,10 @@ class ExplorerApp(App[int]):
                 if record.data is not None and len(record.data) > PAYLOAD_CAP:
                     cap_payload(record)
             self.kept.extend(tail)
-            log.add_rows([record for record in tail if record.kind in LOG_KINDS])
-            if stats.response is not None and stats.response.get("mode") in EVENT_MODES:
+            mode = stats.response.get("mode") if stats.response is not None else None
+            derived = mode in ("json", "sse")  # only these interleave records the log does not show
+            log.add_rows([record for record in tail if record.kind in LOG_KINDS] if derived else tail)
+            if mode in EVENT_MODES:
                 events.add_rows(self._event_rows(tail, events.rows.capacity))
             if batch[0].kind == "response":
                 self.query_one(HeadersView).show(stats.response)
