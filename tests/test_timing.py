@@ -126,5 +126,10 @@ async def test_compare_chunked_vs_content_length() -> None:
         spark_b = b.query_one("Sparkline").data
         assert len(spark_a) == len(spark_b) and sum(spark_a) == sum(spark_b) == 6
         assert sum(1 for n in spark_a if n) >= 5 and sum(1 for n in spark_b if n) == 1
+        await pilot.press("ctrl+r")  # restarts both sides, not the main stream
+        assert app.session.stats.state == "idle" and a.session.stats.state in ("connecting", "streaming")
+        assert b.session.stats.records == 0
+        await pilot.press("ctrl+k")
+        assert a.session.stats.state == b.session.stats.state == "stopped"
         await pilot.press("escape")
         assert not isinstance(app.screen, CompareScreen)

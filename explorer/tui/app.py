@@ -151,7 +151,10 @@ class ExplorerApp(App[int]):
         return dataclasses.replace(self.template, url=bar.url, mode=bar.mode, chunk_size=bar.chunk_size)
 
     def action_start(self) -> None:
-        """Start (or restart) streaming the URL in the request bar."""
+        """Start (or restart) streaming the URL in the request bar (on a compare screen: both sides)."""
+        if isinstance(self.screen, CompareScreen):
+            self.screen.action_restart()
+            return
         request = self.current_request()
         if request.insecure:
             self.notify("TLS certificates are not verified (--insecure).", title="Warning", severity="warning",
@@ -181,6 +184,9 @@ class ExplorerApp(App[int]):
 
     def action_stop(self) -> None:
         """Stop the running stream; what arrived stays on screen."""
+        if isinstance(self.screen, CompareScreen):
+            self.screen.action_stop()
+            return
         stats = self.session.stats
         if stats.state not in ("connecting", "streaming"):
             return

@@ -8,6 +8,7 @@ visible without reading a number.
 from __future__ import annotations
 
 import dataclasses
+from time import perf_counter
 
 from rich.text import Text
 from textual import work
@@ -87,10 +88,7 @@ class StreamPane(Vertical):
 class CompareScreen(Screen):
     """Stream A and stream B at once, side by side."""
 
-    BINDINGS = [
-        Binding("ctrl+r", "restart", "Restart", priority=True),
-        Binding("escape", "app.pop_screen", "Back"),
-    ]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]  # ctrl+r and ctrl+k come from the app
 
     DEFAULT_CSS = """
     CompareScreen #title { height: auto; padding: 0 1; }
@@ -126,6 +124,16 @@ class CompareScreen(Screen):
             pane.query_one(ChunkLog).clear()
             pane.session.start()
             self.run_side(pane)
+
+    def action_stop(self) -> None:
+        """Stop both sides; what arrived stays."""
+        self.workers.cancel_group(self, "compare")
+        for pane in self.panes():
+            stats = pane.session.stats
+            if stats.state in ("connecting", "streaming"):
+                stats.state = "stopped"
+                stats.finished = perf_counter()
+                pane.show_figures()
 
     @work(group="compare")
     async def run_side(self, pane: StreamPane) -> None:
