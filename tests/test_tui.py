@@ -164,3 +164,12 @@ async def test_changing_mode_restarts_a_running_stream(demo_url: str) -> None:
                        and app.session.stats.response.get("mode") == "chunked")
         assert all(r.kind != "line" for r in rows(app.query_one("#log", ChunkLog)))
         await pilot.press("ctrl+k")
+
+
+async def test_llm_stream_shows_tokens_in_the_event_view(demo_url: str) -> None:
+    app = ExplorerApp(StreamRequest(demo_url + "/llm?tokens=4&tps=200", mode="sse"), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.stats.state == "done")
+        rows = list(app.query_one("#events", EventView).rows)
+        assert [row.value for row in rows if row.kind == "token"] == ['"Streaming"', '" lets"', '" a"', '" client"']
+        assert rows[-1].value == "[DONE]"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .modes.sse import llm_token
 from .record import Record
 from .sanitize import PREVIEW_LENGTH, sanitize
 
@@ -46,6 +47,9 @@ def preview(record: Record, limit: int = PREVIEW_LENGTH) -> str:
         more = f" (+{len(events) - 3} more)" if len(events) > 3 else ""
         return sanitize(f"{len(events)} events: {head}{more}", limit)
     if kind == "sse":
+        token = llm_token(record.get("data") or "")
+        if token is not None:
+            return sanitize(f"[{record.get('event')}] token {token!r}", limit)
         return sanitize(f"[{record.get('event')}] id={record.get('id')!r} {record.get('data')}", limit)
     if kind == "message" and record.get("type") == "binary":
         return "binary " + hex_preview(record.data or b"")

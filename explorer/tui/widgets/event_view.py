@@ -9,6 +9,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from ...core.format import fmt_ms, hex_preview
+from ...core.modes.sse import llm_token
 from ...core.record import Record
 from ...core.sanitize import sanitize
 from .ring_log import RingLog, cell
@@ -37,7 +38,11 @@ def event_rows(record: Record, limit: int) -> Iterator[EventRow]:
             yield EventRow(record.t, prefix or ".", event, shown)
     elif kind == "sse":
         data = record.get("data") or ""
-        yield EventRow(record.t, f"id={record.get('id')}", record.get("event") or "message", data)
+        token = llm_token(data)
+        if token is not None:
+            yield EventRow(record.t, f"id={record.get('id')}", "token", json.dumps(token, ensure_ascii=False))
+        else:
+            yield EventRow(record.t, f"id={record.get('id')}", record.get("event") or "message", data)
     elif kind == "message":
         if record.get("type") == "binary":
             yield EventRow(record.t, f"#{record.seq}", "binary", hex_preview(record.data or b""))
