@@ -55,13 +55,16 @@ def read_body(text: str | None) -> bytes | None:
     return text.encode()
 
 
-def build_request(args: argparse.Namespace, url: str | None = None) -> StreamRequest:
-    """A validated StreamRequest from parsed options; raises UsageError."""
+def build_request(args: argparse.Namespace, url: str | None = None, url_required: bool = True) -> StreamRequest:
+    """A validated StreamRequest from parsed options; raises UsageError.
+
+    With `url_required=False` and no URL it is a template: options checked, URL left empty.
+    """
     if args.cacert and not Path(args.cacert).is_file():
         raise UsageError(f"The CA file {args.cacert!r} does not exist.")
     body = read_body(args.data)
     request = StreamRequest(
-        url=url or args.url,
+        url=url or args.url or "",
         mode=args.mode,
         method=(args.method or ("POST" if body is not None else "GET")).upper(),
         headers=[parse_header(h) for h in args.header],
@@ -75,7 +78,7 @@ def build_request(args: argparse.Namespace, url: str | None = None) -> StreamReq
         insecure=args.insecure,
         cacert=args.cacert,
     )
-    problem = request.problem()
+    problem = request.problem(url_required)
     if problem:
         raise UsageError(problem)
     return request

@@ -34,10 +34,15 @@ class StreamRequest:
     insecure: bool = False
     cacert: str | None = None
 
-    def problem(self) -> str | None:
-        """A sentence saying why this request cannot be sent, or None when it can."""
+    def problem(self, url_required: bool = True) -> str | None:
+        """A sentence saying why this request cannot be sent, or None when it can.
+
+        `url_required=False` checks only the options (a template the app fills in later).
+        """
         if self.mode not in MODES:
             return f"Unknown mode '{self.mode}': choose one of {', '.join(MODES)}."
+        if not url_required and not self.url:
+            return self._option_problem()
         try:
             url = URL(self.url)
         except (ValueError, TypeError) as error:
@@ -46,6 +51,9 @@ class StreamRequest:
             return f"Not a usable URL: {self.url!r}. It needs a scheme (http, https, ws or wss) and a host."
         if url.scheme in WS_SCHEMES and self.mode not in ("ws", "auto"):
             return f"A {url.scheme}:// URL needs mode ws (or auto), not {self.mode}."
+        return self._option_problem()
+
+    def _option_problem(self) -> str | None:
         if self.chunk_size < 1:
             return "The chunk size must be at least 1 byte."
         if self.max_line < 1:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import time
-from typing import Any
 
 from aiohttp import web
 
@@ -79,10 +80,7 @@ async def events(request: web.Request) -> web.Response:
     return web.json_response(request.app[EVENT_LOG].snapshot(), dumps=_dumps)
 
 
-def _dumps(value: Any) -> str:
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False)
+_dumps = functools.partial(json.dumps, indent=2, ensure_ascii=False)
 
 
 async def _cancel_streams(app: web.Application) -> None:

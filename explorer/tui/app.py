@@ -8,10 +8,8 @@ a second.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import gc
-import json
 import time
 from pathlib import Path
 from time import perf_counter
@@ -25,15 +23,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Select, TabbedContent, TabPane
 
-from ..core import Record, StreamRequest, open_stream, to_json_objects
+from ..core import Record, StreamRequest
 from ..core.format import phases_line
-from ..core.jsonl import JsonlRecorder
+from ..core.jsonl import JsonlRecorder, jsonl_lines
 from ..demo import DemoServer
 from ..demo.catalog import CATALOG, ComparePair
 from ..options import demo_url
 from .compare import CompareScreen, PairPicker, pair_requests
 from .ring import Ring
-from .session import PAYLOAD_CAP, StreamSession, cap_payload
+from .session import PAYLOAD_CAP, StreamSession, cap_payload, pump
 from .widgets.chunk_log import LOG_KINDS, ChunkLog
 from .widgets.demo_panel import DemoPanel
 from .widgets.event_view import EventView, event_rows
@@ -46,7 +44,6 @@ FLUSH_HZ = 20
 KEEP_RECORDS = 10_000
 EVENT_MODES = frozenset(("json", "sse", "ws"))
 TIMELINE_EVERY = 5  # flushes between timeline redraws (4 a second)
-YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the worker lets the UI run
 
 
 class ServerEvent(Message):
@@ -169,18 +166,8 @@ class ExplorerApp(App[int]):
 
     @work(exclusive=True, group="stream")
     async def run_stream(self, request: StreamRequest) -> None:
-        """Read the stream; only append to the session (the flush timer shows it)."""
-        session, recorder = self.session, self.recorder
-        paused_at = perf_counter()
-        count = 0
-        async for record in open_stream(request):
-            session.pending.append(record)
-            if recorder is not None and record.kind not in ("end", "error"):
-                recorder.write(record)  # the final record is written by flush, with the gap statistics
-            count += 1
-            if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
-                await asyncio.sleep(0)  # reads from a full buffer never yield: let keys through
-                paused_at = perf_counter()
+        """Read the stream into the session (the flush timer shows it)."""
+        await pump(request, self.session, self.recorder)
 
     def action_stop(self) -> None:
         """Stop the running stream; what arrived stays on screen."""
@@ -258,13 +245,15 @@ class ExplorerApp(App[int]):
 
     @staticmethod
     def _event_rows(batch: list[Record], limit: int) -> Iterable[Any]:
-        rows: list[Any] = []
+        newest_first: list[list[Any]] = []
+        count = 0
         for record in reversed(batch):
             if record.kind in ("event", "sse", "message"):
-                rows[:0] = list(event_rows(record, limit - len(rows)))
-                if len(rows) >= limit:
+                newest_first.append(list(event_rows(record, limit - count)))
+                count += len(newest_first[-1])
+                if count >= limit:
                     break
-        return rows
+        return [row for rows in reversed(newest_first) for row in rows]
 
     # -- input -----------------------------------------------------------------
 
@@ -355,8 +344,7 @@ class ExplorerApp(App[int]):
                 for record in self.kept:
                     if record.kind == "note":
                         continue
-                    for obj in to_json_objects(record):
-                        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                    out.write("\n".join(jsonl_lines(record)) + "\n")
         except OSError as error:
             self.notify(f"Could not save: {error.strerror or error}.", severity="error", markup=False)
             return

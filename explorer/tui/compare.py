@@ -19,11 +19,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from ..core import StreamRequest, open_stream
+from ..core import StreamRequest
 from ..core.format import fmt_bytes, fmt_ms, phases_line
 from ..core.sanitize import sanitize
 from ..demo.catalog import PAIRS, ComparePair, find_pair
-from .session import StreamSession, cap_payload
+from .session import StreamSession, cap_payload, pump
 from .widgets.chunk_log import LOG_KINDS, ChunkLog
 from .widgets.status_bar import STATE_STYLES
 
@@ -137,9 +137,7 @@ class CompareScreen(Screen):
 
     @work(group="compare")
     async def run_side(self, pane: StreamPane) -> None:
-        session = pane.session
-        async for record in open_stream(pane.request):
-            session.pending.append(record)
+        await pump(pane.request, pane.session)
 
     def flush(self) -> None:
         panes = self.panes()

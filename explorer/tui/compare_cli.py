@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError("Give two URLs (or two demo paths with --demo), or --pair NAME.")
             mode_a, mode_b = args.mode_a or args.mode, args.mode_b or args.mode
             if args.demo:
-                base = build_request(args, url="http://placeholder.invalid/")
+                base = build_request(argparse.Namespace(**{**vars(args), "url": None}), url_required=False)
                 a, b = pair_requests(base, args.url, mode_a, args.url_b, mode_b)
             else:
                 a = build_request(argparse.Namespace(**{**vars(args), "mode": mode_a}))

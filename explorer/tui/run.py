@@ -15,18 +15,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.request import StreamRequest
     from .app import ExplorerApp
 
     demo_path = None
     try:
         if args.demo and args.url:
             demo_path, args.url = args.url, None
-        if args.url:
-            request = build_request(args)
-        else:
-            request = build_request(args, url="http://placeholder.invalid/")
-            request = StreamRequest(**{**request.__dict__, "url": ""})
+        request = build_request(args, url_required=False)
     except UsageError as error:
         print(f"explorer: {error}", file=sys.stderr)
         return 2

@@ -6,13 +6,17 @@ times a second. No Textual here.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from operator import attrgetter
 from time import perf_counter
 
+from ..core import StreamRequest, open_stream
+from ..core.jsonl import JsonlRecorder
 from ..core.record import Record
 from ..core.timing import TimingStats
 
+YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets the UI run
 PAYLOAD_CAP = 4096  # bytes of payload kept per displayed record; `size` keeps the full size
 SPARK_POINTS = 120
 RATE_WINDOW = 1.0  # seconds
@@ -112,3 +116,23 @@ def cap_payload(record: Record) -> None:
     if data is not None and len(data) > PAYLOAD_CAP:
         record.data = data[:PAYLOAD_CAP]
         record.extra = {**(record.extra or {}), "truncated": True}
+
+
+async def pump(request: StreamRequest, session: StreamSession, recorder: JsonlRecorder | None = None) -> None:
+    """Read `request` into `session.pending`; the only work a worker does per record.
+
+    Reads from a full buffer never yield to the event loop, so every few
+    milliseconds of uninterrupted ingest we yield ourselves to let keys
+    through. The final record is left for the flush to record, once it
+    carries the gap statistics.
+    """
+    paused_at = perf_counter()
+    count = 0
+    async for record in open_stream(request):
+        session.pending.append(record)
+        if recorder is not None and record.kind not in ("end", "error"):
+            recorder.write(record)
+        count += 1
+        if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
+            await asyncio.sleep(0)
+            paused_at = perf_counter()
