@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import IO
 
-from .core import Record, StreamRequest, open_stream
+from .core import Kind, Record, open_stream
+from .core.format import fmt_bytes, fmt_ms, gaps_line, phases_line
 from .core.jsonl import JsonlRecorder, jsonl_lines
-from .core.format import fmt_bytes, fmt_ms, gaps_line, phases_line, preview, summary_line
-from .core.timing import STALL_FACTOR, STALL_SECONDS, TimingStats
+from .core.record import DATA_KINDS, FINAL_KINDS
+from .core.rows import Row, data_row, event_rows, final_line, response_line
 from .core.sanitize import sanitize
-from .options import UsageError, add_request_arguments, build_request, demo_url
+from .core.timing import TimeBuckets, TimingStage
+from .options import Options, UsageError, add_request_arguments, parse_options
 
 EXIT_OK, EXIT_STREAM_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-KEY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding", "Server")
+HEADER = f"{'kind':<8}{'#':>6} {'time':>11} {'+gap':>11} {'size':>10}  preview\n"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,56 +26,59 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", default=None,
                         help="also write JSONL records to FILE, flushed as they arrive")
     parser.add_argument("--stats", action="store_true", help="print gap statistics and rates after the stream")
-    parser.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="S",
-                        help=f"mark gaps of at least S seconds (and {STALL_FACTOR:g}x the median) as stalls "
-                             f"(default {STALL_SECONDS:g})")
+
+
+def text_row(label: str, seq: int, t: float, gap: float, size: int | None, text: str) -> str:
+    """One aligned line of text output."""
+    size_text = "" if size is None else fmt_bytes(size)
+    return f"{label:<8}{seq:>6} {fmt_ms(t):>11} {'+' + fmt_ms(gap):>11} {size_text:>10}  {text}\n"
+
+
+def stall_line(row: Row) -> str:
+    return (f"{'stall':<8}{'':>6} {'':>11} {'+' + fmt_ms(row.gap):>11} {'':>10}"
+            f"  ⏸ the server paused: {fmt_ms(row.gap)} without data\n")
 
 
 class TextPrinter:
-    """Aligned, sanitized, human-readable lines for a terminal."""
+    """Aligned, sanitized, human-readable lines for a terminal, from the shared row model."""
 
-    def __init__(self, out: IO[str], stats: TimingStats | None = None) -> None:
+    def __init__(self, out: IO[str], timing: TimingStage | None = None) -> None:
         self.out = out
-        self.stats = stats
+        self.timing = timing  # with --stats: the stream's timing stage and arrivals over time
+        self.arrivals = TimeBuckets() if timing is not None else None
 
     def __call__(self, record: Record) -> None:
-        kind = record.kind
-        if kind == "response":
-            headers = record.get("headers", {})
-            keys = "  ".join(f"{k}: {sanitize(headers[k], 80)}" for k in KEY_HEADERS if k in headers)
-            self.out.write(f"{preview(record)}  mode={record.get('mode')}  {keys}\n")
-            self.out.write(f"{'kind':<8}{'#':>6} {'time':>11} {'+gap':>11} {'size':>10}  preview\n")
-        elif kind == "event":
-            for n, (prefix, event, value) in enumerate(record.events):
-                line = f"{prefix or '.'} {event} {'' if value is None else json.dumps(value, default=str)}"
-                self._row("event", record.seq + n, record.t, record.gap if n == 0 else 0.0, None, sanitize(line))
-        elif kind in ("end", "error"):
-            self.out.write(f"{kind}: {summary_line(record)}\n")
-            self.out.write(f"phases: {phases_line(record)}\n")
-            if self.stats is not None:
-                self.out.write(f"gaps: {gaps_line(record)}\n")
-                self.out.write(f"rate: {rate_line(self.stats)}\n")
-                for upper, count in self.stats.gaps.histogram(8):
-                    self.out.write(f"  gaps up to {fmt_ms(upper):>10}: {count:>8,} {'█' * min(50, count)}\n")
-        else:
-            if record.get("stall"):
-                self.out.write(f"{'stall':<8}{'':>6} {'':>11} {'+' + fmt_ms(record.gap):>11} {'':>10}"
-                               f"  ⏸ the server paused: {fmt_ms(record.gap)} without data\n")
-            text = preview(record)
-            if record.get("partial"):
-                text += "  (partial chunk: the stream broke inside it)"
-            self._row(kind, record.seq, record.t, record.gap, record.size, text)
+        kind, write = record.kind, self.out.write
+        if kind in DATA_KINDS:
+            row = data_row(record)
+            if row.stall:
+                write(stall_line(row))
+            note = f"  {row.note}" if row.note else ""
+            write(text_row(row.label, row.seq, row.t, row.gap, row.size, row.text + note))
+            if self.arrivals is not None:
+                self.arrivals.add(record.t, record.size)
+        elif kind in (Kind.EVENT, Kind.SSE):
+            for event in event_rows(record):
+                write(text_row(kind.value, event.seq, event.t, event.gap, None,
+                               f"{event.label} {event.name} {event.value}".rstrip()))
+        elif kind is Kind.RESPONSE:
+            write(response_line(record) + "\n" + HEADER)
+        elif kind in FINAL_KINDS:
+            summary = record.summary
+            write(final_line(record) + "\n")
+            write(f"phases: {phases_line(summary.phases)}\n")
+            if self.arrivals is not None and self.timing is not None:
+                write(f"gaps: {gaps_line(summary.gaps)}\n")
+                write(f"rate: {rate_line(self.arrivals)}\n")
+                for upper, count in self.timing.gaps.histogram(8):
+                    write(f"  gaps up to {fmt_ms(upper):>10}: {count:>8,} {'█' * min(50, count)}\n")
         self.out.flush()
 
-    def _row(self, kind: str, seq: int, t: float, gap: float, size: int | None, text: str) -> None:
-        size_text = "" if size is None else fmt_bytes(size)
-        self.out.write(f"{kind:<8}{seq:>6} {fmt_ms(t):>11} {'+' + fmt_ms(gap):>11} {size_text:>10}  {text}\n")
 
-
-def rate_line(stats: TimingStats) -> str:
-    """Average and peak one-second rates, from the timeline buckets."""
-    records, sizes, width = stats.timeline.resample(10_000)
-    span = max(stats.timeline.last, width)
+def rate_line(arrivals: TimeBuckets) -> str:
+    """Average and peak one-second rates, from the arrival buckets."""
+    records, sizes, width = arrivals.resample(10_000)
+    span = max(arrivals.last, width)
     window = max(1, round(1.0 / width))
     peak_records = max((sum(records[i:i + window]) for i in range(max(1, len(records) - window + 1))), default=0)
     peak_bytes = max((sum(sizes[i:i + window]) for i in range(max(1, len(sizes) - window + 1))), default=0)
@@ -83,21 +87,14 @@ def rate_line(stats: TimingStats) -> str:
             f"peak 1 s window {peak_records * scale:,.1f} records/s, {fmt_bytes(peak_bytes * scale)}/s")
 
 
-async def stream_to(request: StreamRequest, fmt: str, output: JsonlRecorder | None, show_stats: bool = False,
-                    stall: float = STALL_SECONDS) -> Record | None:
-    """Run one stream, printing each record; return the final record.
-
-    Gap statistics and stall marks are computed here, beside the printing,
-    so the engine's hot path stays free of them.
-    """
-    timing = TimingStats(stall)
-    printer = TextPrinter(sys.stdout, timing if show_stats else None) if fmt == "text" else None
+async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, show_stats: bool = False,
+                    base_url: str | None = None) -> Record | None:
+    """Run one stream, printing each record as the engine made it; return the final record."""
+    request = options.on_demo(base_url) if base_url else options.request
+    timing = TimingStage(request.stall_seconds) if show_stats else None
+    printer = TextPrinter(sys.stdout, timing) if fmt == "text" else None
     last = None
-    async for record in open_stream(request):
-        if record.kind in ("end", "error"):
-            record.extra = {**(record.extra or {}), **timing.summary()}
-        else:
-            timing.observe(record)
+    async for record in open_stream(request, timing):
         last = record
         if printer:
             printer(record)
@@ -109,21 +106,16 @@ async def stream_to(request: StreamRequest, fmt: str, output: JsonlRecorder | No
     return last
 
 
-async def _run(args: argparse.Namespace, output: JsonlRecorder | None) -> int:
-    if args.demo:
+async def _run(options: Options, fmt: str, stats: bool, output: JsonlRecorder | None) -> int:
+    if options.demo:
         from .demo import DemoServer
 
-        server = DemoServer()
-        await server.start()
-        try:
-            request = build_request(args, demo_url(server.url, args.url, args.mode))
-            final = await stream_to(request, args.format, output, args.stats, args.stall)
-        finally:
-            await server.stop()
+        async with DemoServer() as server:
+            final = await stream_to(options, fmt, output, stats, server.url)
     else:
-        final = await stream_to(build_request(args), args.format, output, args.stats, args.stall)
-    if final is not None and final.kind == "error":
-        print(f"explorer: {sanitize(final.get('error'), 500)}", file=sys.stderr)
+        final = await stream_to(options, fmt, output, stats)
+    if final is not None and final.kind is Kind.ERROR:
+        print(f"explorer: {sanitize(final.summary.error, 500)}", file=sys.stderr)
         return EXIT_STREAM_ERROR
     return EXIT_OK
 
@@ -131,16 +123,13 @@ async def _run(args: argparse.Namespace, output: JsonlRecorder | None) -> int:
 def run(args: argparse.Namespace) -> int:
     output = None
     try:
-        if not args.demo:
-            build_request(args)  # usage errors before anything else
-        if args.stall <= 0:
-            raise UsageError("--stall must be more than 0 seconds.")
-        if args.insecure:
+        options = parse_options(args)  # usage errors before anything else
+        if options.request.insecure:
             print("explorer get: warning: --insecure: TLS certificates are not verified.", file=sys.stderr)
-        if args.output:
-            open(args.output, "w").close()  # a new run starts a new file
-            output = JsonlRecorder(args.output)
-        return asyncio.run(_run(args, output))
+        if options.output:
+            open(options.output, "w").close()  # a new run starts a new file
+            output = JsonlRecorder(options.output)
+        return asyncio.run(_run(options, args.format, args.stats, output))
     except UsageError as error:
         print(f"explorer get: {error}", file=sys.stderr)
         return EXIT_USAGE

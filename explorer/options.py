@@ -1,15 +1,35 @@
-"""Request options shared by `explorer get`, `explorer URL` and `explorer compare`."""
+"""Request options shared by `explorer get`, `explorer URL` and `explorer compare`, parsed once."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
-from .core.request import DEFAULT_CHUNK_SIZE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LINE, MODES, StreamRequest
+from .core.modes import MODES
+from .core.request import DEFAULT_CHUNK_SIZE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LINE, StreamRequest
+from .core.timing import STALL_FACTOR, STALL_SECONDS
 
 
 class UsageError(ValueError):
     """A bad option value: the command exits with status 2."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for: the request (a template until it has a URL) and where it goes."""
+
+    request: StreamRequest
+    demo: bool = False  # start the demo server in-process; `demo_path` is a path on it
+    demo_path: str | None = None
+    output: str | None = None  # also write JSONL records to this file
+
+    def on_demo(self, base_url: str) -> StreamRequest:
+        """The request with the demo path resolved against the running demo server."""
+        from .demo.catalog import demo_url
+
+        return dataclasses.replace(self.request, url=demo_url(base_url, self.demo_path or "/", self.request.mode))
 
 
 def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool = True) -> None:
@@ -31,6 +51,9 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
                         help="stop cleanly after S seconds")
     parser.add_argument("--max-line", type=int, default=DEFAULT_MAX_LINE, metavar="BYTES",
                         help=f"line cap in lines mode (default {DEFAULT_MAX_LINE})")
+    parser.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="S",
+                        help=f"mark gaps of at least S seconds (and {STALL_FACTOR:g}x the median) as stalls "
+                             f"(default {STALL_SECONDS:g})")
     parser.add_argument("--raw", action="store_true", help="do not decode Content-Encoding")
     parser.add_argument("-k", "--insecure", action="store_true", help="skip TLS certificate verification")
     parser.add_argument("--cacert", metavar="FILE", default=None, help="trust the CA certificates in FILE")
@@ -55,17 +78,22 @@ def read_body(text: str | None) -> bytes | None:
     return text.encode()
 
 
-def build_request(args: argparse.Namespace, url: str | None = None, url_required: bool = True) -> StreamRequest:
-    """A validated StreamRequest from parsed options; raises UsageError.
+def parse_options(args: argparse.Namespace, *, url_required: bool = True, mode: str | None = None,
+                  url: str | None = None) -> Options:
+    """Options from parsed arguments, validated; raises UsageError.
 
-    With `url_required=False` and no URL it is a template: options checked, URL left empty.
+    With --demo the URL is a demo path, resolved once the server runs (`Options.on_demo`).
+    Without a URL (and `url_required=False`) the request is a template: options checked, URL empty.
+    `mode` and `url` override the arguments (the sides of a comparison).
     """
     if args.cacert and not Path(args.cacert).is_file():
         raise UsageError(f"The CA file {args.cacert!r} does not exist.")
+    url = url if url is not None else args.url
+    demo_path = url if args.demo else None
     body = read_body(args.data)
     request = StreamRequest(
-        url=url or args.url or "",
-        mode=args.mode,
+        url="" if args.demo else (url or ""),
+        mode=mode or args.mode,
         method=(args.method or ("POST" if body is not None else "GET")).upper(),
         headers=[parse_header(h) for h in args.header],
         body=body,
@@ -77,20 +105,11 @@ def build_request(args: argparse.Namespace, url: str | None = None, url_required
         raw=args.raw,
         insecure=args.insecure,
         cacert=args.cacert,
+        stall_seconds=args.stall,
     )
-    problem = request.problem(url_required)
+    problem = request.problem(url_required=url_required and not args.demo)
     if problem:
         raise UsageError(problem)
-    return request
-
-
-def demo_url(base: str, path: str, mode: str) -> str:
-    """The full URL of a demo path; WebSocket endpoints get ws://."""
-    from .demo.catalog import find
-
-    if not path.startswith("/"):
-        path = "/" + path
-    endpoint = find(path)
-    if mode == "ws" or (mode == "auto" and endpoint is not None and endpoint.mode == "ws"):
-        base = base.replace("http://", "ws://", 1)
-    return base + path
+    if url_required and args.demo and not demo_path:
+        raise UsageError("With --demo, give a path on the demo server, for example /ndjson.")
+    return Options(request, demo=args.demo, demo_path=demo_path, output=getattr(args, "output", None))

@@ -7,7 +7,7 @@ import asyncio
 import signal
 import sys
 
-from .demo.catalog import CATALOG
+from .demo.catalog import CATALOG, demo_url
 from .demo.runner import DemoServer, is_loopback
 
 
@@ -20,9 +20,9 @@ def endpoint_listing(base_url: str) -> str:
     """One line per catalog entry: mode, full URL, title."""
     rows = []
     for endpoint in CATALOG:
-        url = base_url.replace("http://", "ws://") if endpoint.mode == "ws" else base_url
+        url = demo_url(base_url, endpoint.example, endpoint.mode)
         note = f"  [{endpoint.kind}]" if endpoint.kind != "finite" else ""
-        rows.append(f"  {endpoint.mode:<7} {url}{endpoint.example:<20}  {endpoint.title}{note}")
+        rows.append(f"  {endpoint.mode:<7} {url:<{len(base_url) + 20}}  {endpoint.title}{note}")
     return "\n".join(rows)
 
 

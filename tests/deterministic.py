@@ -1,61 +1,102 @@
-"""Determinism for snapshots: real streams, with times, ports and dates made fixed before display."""
+"""Determinism for snapshots: real streams (or a recorded one), with times, ports and dates made fixed."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import AsyncIterator
 
-from explorer.core import Record, StreamRequest
+import ijson
+
+from explorer.core import Kind, Record, StreamRequest
+from explorer.core.record import Phases, Response, Summary
+from explorer.core.timing import TimingStage
+from explorer.options import Options
 from explorer.tui.app import ExplorerApp
-from explorer.tui.session import StreamSession
+from explorer.tui.main_screen import MainScreen
+from explorer.tui.session import Source, StreamSession
 
 FIXED_URL = "http://127.0.0.1:8080"
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
+PHASES = Phases(dns=None, connect=0.0005, sent=0.0007, headers=0.002, first_byte=0.005, last_byte=0.9, total=1.0)
 
 
 def _fix(text: str) -> str:
     return _PORT.sub("127.0.0.1:8080", text)
 
 
+def fixed(record: Record) -> Record:
+    """The record with times on a 100 ms cadence, and no ports or dates."""
+    if record.kind is Kind.RESPONSE:
+        response = record.response
+        record.t = record.gap = 0.002
+        record.value = dataclasses.replace(
+            response, url=_fix(response.url), started_at=0.0,
+            headers={k: v for k, v in response.headers.items() if k != "Date"})
+    elif record.kind in (Kind.END, Kind.ERROR):
+        record.t = record.gap = 1.0
+        summary = record.summary
+        record.value = dataclasses.replace(summary, duration=1.0, ttfb=0.005, phases=PHASES,
+                                           error=_fix(summary.error) if summary.error else None)
+    else:
+        record.t = round(0.005 + 0.1 * record.seq, 4)
+        record.gap = 0.1 if record.seq else 0.005
+    return record
+
+
 class DeterministicSession(StreamSession):
-    """Rewrites each record's times to a 100 ms cadence and hides ports and dates."""
+    """Shows records with fixed times and a fixed elapsed time."""
 
     def drain(self) -> list[Record]:
-        batch, self.pending = self.pending, []
-        for record in batch:
-            if record.kind == "response":
-                record.t = record.gap = 0.002
-                headers = {k: v for k, v in record.get("headers", {}).items() if k not in ("Date",)}
-                record.extra = {**record.extra, "headers": headers, "url": _fix(record.get("url", ""))}
-            elif record.kind in ("end", "error"):
-                record.t = record.gap = 1.0
-                record.extra = {**record.extra, "duration": 1.0, "ttfb": 0.005, "phases": {
-                    "dns": None, "connect": 0.0005, "sent": 0.0007, "headers": 0.002,
-                    "first_byte": 0.005, "last_byte": 0.9, "total": 1.0}}
-                if record.get("error"):
-                    record.extra["error"] = _fix(record.extra["error"])
-            else:
-                record.t = round(0.005 + 0.1 * record.seq, 4)
-                record.gap = 0.1 if record.seq else 0.005
-        stats = self.stats
-        stats.take(batch)
-        stats.ttfb = 0.005 if stats.ttfb is not None else None
-        stats.started, stats.finished = 100.0, 101.0
-        stats._samples.clear()
+        for record in self.pending:
+            fixed(record)
+        batch = super().drain()
+        self.stats.ttfb = 0.005 if self.stats.ttfb is not None else None
+        self.started, self.finished = 100.0, (101.0 if self.finished else None)
+        self.stats._samples.clear()
         return batch
 
 
-class DeterministicApp(ExplorerApp):
-    """The real app, streaming for real, displayed deterministically."""
+def recorded_ndjson(lines: list[bytes]) -> Source:
+    """A recorded json-mode stream: one read per line, its ijson events from `ijson.parse` of that line."""
+    async def replay(request: StreamRequest, timing: TimingStage) -> AsyncIterator[Record]:
+        response = Response(200, "OK", "1.1", {"Content-Type": "application/x-ndjson",
+                                               "Transfer-Encoding": "chunked"}, request.url, "json", 0.0)
+        yield Record(Kind.RESPONSE, 0, 0.0, 0.0, 0, None, response)
+        events = 0
+        for seq, line in enumerate(lines):
+            yield Record(Kind.CHUNK, seq, 0.0, 0.0, len(line), line)
+            parsed = tuple(ijson.parse(line, use_float=True))
+            yield Record(Kind.EVENT, events, 0.0, 0.0, 0, None, parsed)
+            events += len(parsed)
+        summary = Summary(records=len(lines), bytes=sum(map(len, lines)), duration=1.0, ttfb=0.005,
+                          phases=PHASES, gaps=timing.summary(len(lines)), events=events)
+        yield Record(Kind.END, 0, 1.0, 1.0, 0, None, summary)
+    return replay
 
-    def __init__(self, request: StreamRequest, url_shown: str) -> None:
-        super().__init__(request, start=True)
-        self.session = DeterministicSession()
+
+class DeterministicScreen(MainScreen):
+    def __init__(self, options: Options, url_shown: str, source: Source | None) -> None:
+        super().__init__(options, start=True)
+        self.session = DeterministicSession(source) if source else DeterministicSession()
         self.url_shown = url_shown
 
-    def on_mount(self) -> None:
-        # Textual also runs ExplorerApp.on_mount: calling super() here would start the stream twice.
+    async def on_mount(self) -> None:
+        # Textual also runs MainScreen.on_mount: calling super() here would start the stream twice.
         self.query_one("DemoPanel").show_server(FIXED_URL)
 
-    def action_start(self) -> None:
-        super().action_start()
+    def start_stream(self, request: StreamRequest) -> None:
+        super().start_stream(request)
         self.query_one("#url").value = self.url_shown
+
+
+class DeterministicApp(ExplorerApp):
+    """The real app, streaming for real (or a recorded stream), displayed deterministically."""
+
+    def __init__(self, request: StreamRequest, url_shown: str, source: Source | None = None) -> None:
+        super().__init__(Options(request), start=True)
+        self.url_shown = url_shown
+        self.source = source
+
+    def get_default_screen(self) -> MainScreen:
+        return DeterministicScreen(self.options, self.url_shown, self.source)

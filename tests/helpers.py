@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import statistics
 from typing import Any
 
 import pytest
@@ -25,3 +27,19 @@ def of_kind(records: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 def gaps(records: list[dict[str, Any]]) -> list[float]:
     times = [r["t"] for r in records]
     return [b - a for a, b in zip(times, times[1:])]
+
+
+def assert_paced(times: list[float], interval: float) -> None:
+    """Arrivals a server wrote `interval` apart, judged so that a busy machine cannot break it.
+
+    `times` are seconds since the request was sent, one per write, in order.
+    The server sleeps `interval` between writes, so the last arrival cannot
+    come before (n - 1) intervals, and most gaps stay near `interval` however
+    late everything runs: the median gap must be at least half of it (a stream
+    sent all at once has gaps near 0). No upper bound: load only makes things
+    later.
+    """
+    assert len(times) >= 2 and times == sorted(times), times
+    assert times[-1] >= (len(times) - 1) * interval * 0.99, times
+    spacing = [b - a for a, b in itertools.pairwise(times)]
+    assert statistics.median(spacing) >= interval / 2, spacing

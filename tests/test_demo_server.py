@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import shutil
+import statistics
 import subprocess
+import sys
 import time
 import zlib
 
@@ -15,6 +18,8 @@ import pytest
 import websockets
 
 from explorer.demo import CATALOG, DemoServer, catalog_entries
+
+from .helpers import assert_paced
 
 
 async def fetch_chunks(url: str) -> list[tuple[float, bytes, bool]]:
@@ -27,6 +32,11 @@ async def fetch_chunks(url: str) -> list[tuple[float, bytes, bool]]:
             async for data, end in resp.content.iter_chunks():
                 out.append((time.perf_counter() - start, data, end))
     return out
+
+
+def chunk_times(reads: list[tuple[float, bytes, bool]]) -> list[float]:
+    """When each whole HTTP chunk had arrived (the read that ended it)."""
+    return [t for t, data, end in reads if end and data]
 
 
 def http_chunks(reads: list[tuple[float, bytes, bool]]) -> list[bytes]:
@@ -70,7 +80,7 @@ async def test_every_finite_entry_finishes_with_defaults_within_15s(demo_url: st
 async def test_hello_is_two_http_chunks_half_a_second_apart(demo_url: str) -> None:
     reads = await fetch_chunks(demo_url + "/hello?interval=0.3")
     assert http_chunks(reads) == [b"Hello, ", b"World!"]
-    assert reads[1][0] - reads[0][0] == pytest.approx(0.3, abs=0.1)
+    assert_paced(chunk_times(reads), 0.3)
 
 
 async def test_each_write_is_one_http_chunk(demo_url: str) -> None:
@@ -82,9 +92,7 @@ async def test_paced_chunks_follow_the_interval(demo_url: str) -> None:
     reads = await fetch_chunks(demo_url + "/async-chunks?count=5&interval=0.1")
     chunks = http_chunks(reads)
     assert chunks == [f"Async Chunk {i}\n".encode() for i in range(5)]
-    times = [t for t, data, end in reads if end and data]
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    assert all(0.07 < gap < 0.2 for gap in gaps), gaps
+    assert_paced(chunk_times(reads), 0.1)
 
 
 async def test_ndjson_and_generated_content(demo_url: str) -> None:
@@ -105,7 +113,8 @@ async def test_sensor_is_seeded_and_zlib_chunks_decompress_one_by_one(demo_url: 
 
 async def test_chunked_versus_content_length(demo_url: str) -> None:
     chunked = await fetch_chunks(demo_url + "/compare/chunked?count=4&interval=0.15")
-    assert chunked[0][0] < 0.1  # first byte at once
+    # first byte at once: the first line arrives well before the last, which is 3 intervals later at the server
+    assert chunked[-1][0] - chunked[0][0] >= 3 * 0.15 / 2
     async with aiohttp.ClientSession() as session:
         start = time.perf_counter()
         async with session.get(demo_url + "/compare/buffered?count=4&interval=0.15") as resp:
@@ -113,6 +122,7 @@ async def test_chunked_versus_content_length(demo_url: str) -> None:
             body = await resp.text()
     assert resp.headers["Content-Length"] == str(len(body.encode()))
     assert ttfb >= 0.4
+    assert chunked[0][0] < ttfb / 2  # chunked shows its first line long before buffered shows anything
     assert body.encode() == b"".join(http_chunks(chunked))
 
 
@@ -136,10 +146,12 @@ async def test_ijson_events_as_lines(demo_url: str) -> None:
 
 async def test_rate_limited_bursts_then_follows_rate(demo_url: str) -> None:
     reads = await fetch_chunks(demo_url + "/rate-limited?count=8&rate=10&burst=4")
-    times = [t for t, d, e in reads if e and d]
+    times = chunk_times(reads)
     assert len(times) == 8
-    assert times[3] - times[0] < 0.05  # the burst
-    assert times[7] - times[3] == pytest.approx(0.4, abs=0.12)  # then 10 per second
+    assert times[7] >= 0.4 * 0.99  # 4 items beyond the burst at 10 per second cannot come sooner
+    paced = [b - a for a, b in itertools.pairwise(times[3:])]
+    assert statistics.median(paced) >= 0.1 / 2, paced  # then 10 per second
+    assert times[3] - times[0] < statistics.median(paced), times  # the burst: 4 items in less than one paced gap
 
 
 async def test_sse_fields(demo_url: str) -> None:
@@ -168,8 +180,18 @@ async def test_gzip_is_decoded_incrementally_as_it_arrives(demo_url: str) -> Non
                 arrivals.append((time.perf_counter() - start, data))
     text = b"".join(d for _, d in arrivals).decode()
     assert text.count("Compressed line") == 3
-    first_line_at = next(t for t, d in arrivals if b"line 0" in d)
-    assert first_line_at < 0.2 and arrivals[-1][0] >= 0.55
+
+    def decoded_at(needle: bytes) -> float:
+        seen = b""
+        for t, data in arrivals:
+            seen += data
+            if needle in seen:
+                return t
+        raise AssertionError(needle)
+
+    first_line_at, last_line_at = decoded_at(b"line 0"), decoded_at(b"line 2")
+    assert last_line_at >= 2 * 0.3 * 0.99  # the server sleeps twice before line 2
+    assert last_line_at - first_line_at >= 0.3, arrivals  # line 0 decoded long before the stream ended
 
 
 async def test_httpbin_drip_and_stream(demo_url: str) -> None:
@@ -189,10 +211,14 @@ async def test_firehose_sends_exactly_total_bytes(demo_url: str) -> None:
 
 
 async def test_tick_carries_send_time(demo_url: str) -> None:
+    before = time.time()
     reads = await fetch_chunks(demo_url + "/tick?count=3&interval=0.05")
+    after = time.time()
     ticks = [json.loads(c) for c in http_chunks(reads)]
     assert [t["seq"] for t in ticks] == [0, 1, 2]
-    assert abs(ticks[0]["sent"] - time.time()) < 5
+    sent = [t["sent"] for t in ticks]
+    assert before <= sent[0] <= sent[1] <= sent[2] <= after, (before, sent, after)
+    assert sent[2] - sent[0] >= 2 * 0.05 * 0.9  # stamped as sent, one interval apart
 
 
 async def test_caps_and_malformed_values_get_400_naming_the_limit(demo_url: str) -> None:
@@ -216,9 +242,10 @@ async def test_disconnect_is_recorded_without_traceback(demo: DemoServer, caplog
     async with aiohttp.ClientSession() as session:
         async with session.get(demo.url + "/cancellable?count=100&interval=0.05") as resp:
             await resp.content.readuntil(b"Tick 2")
-    for _ in range(100):
+    deadline = time.monotonic() + 10
+    while True:
         ended = [e for e in demo.event_log.snapshot() if e["path"].startswith("/cancellable")]
-        if ended:
+        if ended or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.02)
     assert ended and ended[0]["outcome"].startswith("cancelled")
@@ -258,7 +285,7 @@ async def test_faults_behave_as_advertised(demo_url: str) -> None:
             assert len(lines[1]) == 300000
 
 
-async def test_server_stops_within_3s_with_endless_stream_and_websocket_open() -> None:
+async def test_server_stops_promptly_with_endless_stream_and_websocket_open() -> None:
     server = DemoServer()
     await server.start()
     async with aiohttp.ClientSession() as session:
@@ -267,7 +294,7 @@ async def test_server_stops_within_3s_with_endless_stream_and_websocket_open() -
         ws = await websockets.connect(server.url.replace("http", "ws") + "/ws/echo", proxy=None)
         started = time.perf_counter()
         await server.stop()
-        assert time.perf_counter() - started < 3
+        assert time.perf_counter() - started < 10  # no waiting for the stream, nor aiohttp's 60 s shutdown timeout
         await ws.wait_closed()
         assert ws.close_code == 1001
         resp.close()
@@ -276,31 +303,32 @@ async def test_server_stops_within_3s_with_endless_stream_and_websocket_open() -
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
 def test_serve_command_with_curl_raw_framing() -> None:
     proc = subprocess.Popen(
-        ["python3", "-m", "explorer", "serve", "--port", "0"],
+        [sys.executable, "-m", "explorer", "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         first = proc.stdout.readline()
         assert first.startswith("explorer demo server on http://127.0.0.1:")
         url = first.split()[4]
-        raw = subprocess.run(["curl", "-sN", "--raw", url + "/chunks?count=3"], capture_output=True, timeout=10).stdout
+        raw = subprocess.run(["curl", "-sN", "--raw", url + "/chunks?count=3"],
+                             capture_output=True, check=False, timeout=15).stdout
         assert raw == b"8\r\nChunk 0\n\r\n8\r\nChunk 1\n\r\n8\r\nChunk 2\n\r\n0\r\n\r\n"
         bad = subprocess.run(["curl", "-s", "-w", "%{http_code}", url + "/chunks?count=999999"],
-                             capture_output=True, text=True, timeout=10).stdout
+                             capture_output=True, text=True, check=False, timeout=15).stdout
         assert bad.endswith("400") and "10000" in bad
     finally:
         proc.send_signal(2)
-        _, err = proc.communicate(timeout=5)
+        _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0
     assert "Traceback" not in err
 
 
 def test_serve_warns_when_binding_beyond_loopback() -> None:
-    proc = subprocess.Popen(["python3", "-m", "explorer", "serve", "--host", "0.0.0.0", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--host", "0.0.0.0", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().startswith("explorer demo server on http://0.0.0.0:")
     finally:
         proc.send_signal(2)
-        _, err = proc.communicate(timeout=5)
+        _, err = proc.communicate(timeout=15)
     assert "warning: binding 0.0.0.0 exposes the demo server" in err and proc.returncode == 0

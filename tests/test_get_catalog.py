@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import statistics
 from typing import Any, Callable
 
 import ijson
@@ -12,7 +13,7 @@ import pytest
 from explorer.demo.catalog import CATALOG
 from explorer.demo.tutorial import SAMPLE_DOCUMENT, nested_document
 
-from .helpers import gaps, of_kind, run_get
+from .helpers import assert_paced, gaps, of_kind, run_get
 
 Records = list[dict[str, Any]]
 
@@ -23,7 +24,7 @@ def texts(records: Records, kind: str) -> list[str]:
 
 def check_hello(records: Records) -> None:
     assert texts(records, "chunk") == ["Hello, ", "World!"]
-    assert gaps(of_kind(records, "chunk")) == [pytest.approx(0.15, abs=0.06)]
+    assert_paced([r["t"] for r in of_kind(records, "chunk")], 0.15)
 
 
 def check_chunks(records: Records) -> None:
@@ -34,7 +35,7 @@ def check_chunks(records: Records) -> None:
 def paced_lines(prefix: str, count: int, interval: float) -> Callable[[Records], None]:
     def check(records: Records) -> None:
         assert texts(records, "line") == [f"{prefix} {i}" for i in range(count)]
-        assert all(g == pytest.approx(interval, abs=0.05) for g in gaps(of_kind(records, "line")))
+        assert_paced([r["t"] for r in of_kind(records, "line")], interval)
     return check
 
 
@@ -42,7 +43,8 @@ def check_ndjson(records: Records) -> None:
     events = of_kind(records, "event")
     assert [e["value"] for e in events if e["prefix"] == "name"] == ["Item 0", "Item 1", "Item 2"]
     starts = [e["t"] for e in events if e["event"] == "start_map"]
-    assert all(g == pytest.approx(0.08, abs=0.04) for g in gaps([{"t": t} for t in starts]))
+    assert len(starts) == 3
+    assert_paced(starts, 0.08)
 
 
 def check_sensor(records: Records) -> None:
@@ -52,16 +54,22 @@ def check_sensor(records: Records) -> None:
 
 def check_sensor_zlib(records: Records) -> None:
     chunks = of_kind(records, "chunk")
-    assert len(chunks) == 3
-    assert all(c["data"].startswith("Temperature: ") and c["decoded_size"] == len(c["data"].encode()) for c in chunks)
-    assert all(c["size"] != c["decoded_size"] for c in chunks)
+    assert 1 <= len(chunks) <= 3  # one record per read: reads of the 3 members may merge
+    readings = "".join(c["data"] for c in chunks).splitlines()
+    assert len(readings) == 3 and all(r.startswith("Temperature: ") and r.endswith("°C") for r in readings)
+    assert all(c["decoded_size"] == len(c["data"].encode()) for c in chunks)
+    compressed, decoded = sum(c["size"] for c in chunks), sum(c["decoded_size"] for c in chunks)
+    assert compressed == records[-1]["bytes"] and compressed != decoded
     assert records[-1]["members"] == 3
 
 
 def check_rate(records: Records) -> None:
-    lines = of_kind(records, "line")
-    assert len(lines) == 6
-    assert lines[2]["t"] - lines[0]["t"] < 0.03 and lines[5]["t"] - lines[2]["t"] == pytest.approx(0.15, abs=0.06)
+    times = [r["t"] for r in of_kind(records, "line")]
+    assert len(times) == 6
+    assert times[5] >= 3 * 0.1 * 0.99  # 3 items beyond the burst at 10 per second cannot come sooner
+    paced = gaps([{"t": t} for t in times[2:]])
+    assert statistics.median(paced) >= 0.1 / 2, paced  # then 10 per second
+    assert times[2] - times[0] < statistics.median(paced), times  # the burst: 3 items in less than one paced gap
 
 
 def check_compare(records: Records) -> None:
@@ -81,10 +89,14 @@ def check_json_array(records: Records) -> None:
 
 
 def check_nested(records: Records) -> None:
-    expected = list(ijson.parse(json.dumps(nested_document(1, 2)).encode(), use_float=True))
+    document = nested_document(1, 2)
+    expected = list(ijson.parse(json.dumps(document).encode(), use_float=True))
     got = [(e["prefix"], e["event"], e["value"]) for e in of_kind(records, "event")]
     assert got == [(p, e, v) for p, e, v in expected]
-    assert len(of_kind(records, "chunk")) > 5  # written token group by token group
+    chunks = of_kind(records, "chunk")
+    assert "".join(c["data"] for c in chunks) == json.dumps(document, separators=(",", ":")) + "\n"
+    # written token group by token group, with 6 pauses between them: not all in one read
+    assert len(chunks) >= 2 and chunks[0]["t"] < chunks[-1]["t"]
 
 
 def check_ijson_lines(records: Records) -> None:
@@ -165,11 +177,11 @@ CASES: dict[str, tuple[str, list[str], int, Callable[[Records], None]]] = {
     "/sensor-zlib": ("/sensor-zlib?count=3&interval=0.02", [], 0, check_sensor_zlib),
     "/cancellable": ("/cancellable?count=3&interval=0.05", [], 0,
                      lambda r: texts(r, "line")[2] == "Tick 2: leave whenever you like" or pytest.fail(str(r))),
-    "/rate-limited": ("/rate-limited?count=6&rate=20&burst=3", [], 0, check_rate),
+    "/rate-limited": ("/rate-limited?count=6&rate=10&burst=3", [], 0, check_rate),
     "/compare/chunked": ("/compare/chunked?count=3&interval=0.08", [], 0, check_compare),
     "/compare/buffered": ("/compare/buffered?count=3&interval=0.08", [], 0, check_buffered),
     "/json-array": ("/json-array?count=3&interval=0.02", [], 0, check_json_array),
-    "/json-nested": ("/json-nested?depth=1&breadth=2&interval=0.005", [], 0, check_nested),
+    "/json-nested": ("/json-nested?depth=1&breadth=2&interval=0.03", [], 0, check_nested),
     "/ijson-events": ("/ijson-events?interval=0", [], 0, check_ijson_lines),
     "/ws/ticker": ("/ws/ticker?count=4&interval=0.02", [], 0, check_ticker),
     "/ws/echo": ("/ws/echo", ["--max-time", "0.3"], 0, check_echo),
@@ -181,11 +193,12 @@ CASES: dict[str, tuple[str, list[str], int, Callable[[Records], None]]] = {
     "/firehose": ("/firehose?total=100000&size=4096", [], 0, check_firehose),
     "/firehose/ndjson": ("/firehose/ndjson?size=1000&total=3000", [], 0,
                          lambda r: len([e for e in of_kind(r, "event") if e["prefix"] == "id"]) >= 30 or pytest.fail("few ids")),
-    "/echo": ("/echo", [], 0, lambda r: texts(r, "chunk") == ["GET application/octet-stream 0 bytes\n"] or pytest.fail(str(r))),
+    "/echo": ("/echo", [], 0,
+              lambda r: "".join(texts(r, "chunk")) == "GET application/octet-stream 0 bytes\n" or pytest.fail(str(r))),
     "/tick": ("/tick?count=3&interval=0.02", [], 0, check_tick),
-    "/endless": ("/endless?interval=0.05", ["--max-time", "0.3"], 0, check_endless),
+    "/endless": ("/endless?interval=0.05", ["--max-time", "0.5"], 0, check_endless),
     "/fault/truncated": ("/fault/truncated?interval=0.01", [], 1, check_error("truncated")),
-    "/fault/stall": ("/fault/stall?interval=0.01&stall=5", ["--idle-timeout", "0.3"], 1, check_error("idle_timeout")),
+    "/fault/stall": ("/fault/stall?interval=0.01&stall=5", ["--idle-timeout", "1"], 1, check_error("idle_timeout")),
     "/fault/reset": ("/fault/reset?interval=0.01", [], 1, check_error("reset")),
     "/fault/long-line": ("/fault/long-line?size=5000", ["--max-line", "1000"], 1, check_error("line_too_long")),
     "/fault/status": ("/fault/status", [], 1, check_error("http_status")),

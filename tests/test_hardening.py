@@ -17,9 +17,9 @@ import trustme
 import websockets.sync.server
 
 from explorer.core import StreamRequest
-from explorer.tui.app import ExplorerApp
-from explorer.tui.widgets.chunk_log import ChunkLog
+from explorer.tui.widgets.chunk_log import ChunkLog, Note
 
+from .apps import app_for
 from .helpers import of_kind, run_get
 from .rawserver import RawServer
 
@@ -30,32 +30,36 @@ def test_headers_then_nothing_ends_at_the_idle_limit(capsys: pytest.CaptureFixtu
     with RawServer([HEAD, ("hang",)]) as server:
         started = time.perf_counter()
         status, records, _ = run_get(capsys, server.url, "--mode", "lines", "--idle-timeout", "0.4")
-    assert status == 1 and time.perf_counter() - started < 3
+    assert status == 1 and time.perf_counter() - started < 15  # ends at the limit, not when the server gives up (30 s)
     assert records[0]["kind"] == "response" and records[-1]["type"] == "ttfb_timeout"
     assert "sent headers, then no data within the 0.4 s" in records[-1]["error"]
 
 
 def test_trickle_ends_cleanly_at_max_time(capsys: pytest.CaptureFixture[str]) -> None:
-    script = [HEAD] + [item for i in range(40) for item in (b"1\r\n%d\r\n" % (i % 10), ("sleep", 0.1))]
+    script = [HEAD] + [item for i in range(200) for item in (b"1\r\n%d\r\n" % (i % 10), ("sleep", 0.1))]
     with RawServer(script) as server:
         status, records, _ = run_get(capsys, server.url, "--mode", "any", "--idle-timeout", "1",
                                      "--max-time", "0.8")
     assert status == 0 and records[-1]["kind"] == "end" and "max time of 0.8 s" in records[-1]["stopped"]
-    assert 5 <= len(of_kind(records, "chunk")) <= 10 and 0.75 < records[-1]["duration"] < 1.5
+    chunks = of_kind(records, "chunk")
+    received = "".join(c["data"] for c in chunks)
+    assert received == "".join(str(i % 10) for i in range(len(received))) and records[-1]["bytes"] == len(received)
+    assert 2 <= len(chunks) <= len(received) < 200  # read as it trickled in; stopped long before the 20 s script ends
+    assert 0.8 * 0.99 <= records[-1]["duration"] < 10
 
 
 async def test_stop_ends_a_silent_stream_at_once() -> None:
     with RawServer([("hang",)]) as server:
-        app = ExplorerApp(StreamRequest(server.url, mode="lines"), start=True)
+        app = app_for(StreamRequest(server.url, mode="lines"))
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.3)
-            assert app.session.stats.state == "connecting"
+            assert app.main.session.state == "connecting"
             started = time.perf_counter()
             await pilot.press("ctrl+k")
-            assert app.session.stats.state == "stopped" and time.perf_counter() - started < 0.5
+            assert app.main.session.state == "stopped" and time.perf_counter() - started < 10  # not the 30 s hang
             await pilot.pause(0.1)
             assert not [w for w in app.workers if w.group == "stream" and w.is_running]
-            assert list(app.query_one("#log", ChunkLog).rows)[-1].kind == "note"
+            assert isinstance(list(app.query_one("#log", ChunkLog).rows)[-1], Note)
 
 
 @pytest.fixture(scope="module")

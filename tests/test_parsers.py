@@ -9,6 +9,7 @@ import pytest
 
 from explorer.core.errors import StreamError
 from explorer.core.modes.sse import SSEParser
+from explorer.core.record import SSEEvent
 from explorer.core.modes.zlib import MemberDecoder
 
 SSE_STREAM = (
@@ -27,7 +28,7 @@ SSE_STREAM = (
 ).encode()
 
 
-def sse_events(pieces: list[bytes]) -> list[dict]:
+def sse_events(pieces: list[bytes]) -> list[SSEEvent]:
     parser = SSEParser()
     events = []
     for piece in pieces:
@@ -37,9 +38,9 @@ def sse_events(pieces: list[bytes]) -> list[dict]:
 
 
 EXPECTED_SSE = [
-    {"event": "greet", "data": "héllo\nwörld", "id": "7", "retry": 2500},
-    {"event": "message", "data": "lone cr", "id": "7", "retry": 2500},
-    {"event": "message", "data": "after id reset", "id": "", "retry": 2500},
+    SSEEvent("greet", "héllo\nwörld", "7", 2500),
+    SSEEvent("message", "lone cr", "7", 2500),
+    SSEEvent("message", "after id reset", "", 2500),
 ]
 
 

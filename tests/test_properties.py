@@ -18,7 +18,7 @@ from aiohttp.base_protocol import BaseProtocol
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer.core.clock import Clock
+from explorer.core.context import StreamContext
 from explorer.core.errors import StreamError
 from explorer.core.modes import json as json_mode
 from explorer.core.modes import lines as lines_mode
@@ -59,7 +59,7 @@ async def records_of(read: Any, pieces: list[bytes], **options: Any) -> tuple[li
     """(records, error type) from running a real mode over a real StreamReader holding `pieces`."""
     out, error = [], None
     try:
-        async for record in read(BodyOnly(pieces), Clock(), StreamRequest("http://x/", **options)):
+        async for record in read(BodyOnly(pieces), StreamContext(), StreamRequest("http://x/", **options)):
             out.append(record)
     except StreamError as exc:
         error = exc.type

@@ -4,8 +4,11 @@ Imports aiohttp, websockets and ijson; never Textual.
 """
 
 from .errors import StreamError
-from .record import Record, to_json_objects
-from .request import MODES, StreamRequest
+from .jsonl import to_json_objects
+from .modes import MODES
+from .record import DATA_KINDS, Flag, Kind, Record, Response, SSEEvent, Summary
+from .request import StreamRequest
 from .stream import open_stream
 
-__all__ = ["MODES", "Record", "StreamError", "StreamRequest", "open_stream", "to_json_objects"]
+__all__ = ["DATA_KINDS", "MODES", "Flag", "Kind", "Record", "Response", "SSEEvent", "StreamError", "StreamRequest",
+           "Summary", "open_stream", "to_json_objects"]

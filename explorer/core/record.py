@@ -1,97 +1,228 @@
-"""Records: the unit every face of explorer speaks, and their JSONL form."""
+"""Records: the unit every face of explorer speaks.
+
+A `Record` is one thing that happened in a stream. Its payload is typed by
+kind: bytes for data records, a `Response` for `response`, an `SSEEvent` for
+`sse`, a tuple of ijson events for `event`, a `Summary` for `end` and `error`.
+Per-record flags (stall, partial, framed...) are bits of `flags`, read through
+properties. The JSONL form lives in `jsonl.py`.
+"""
 
 from __future__ import annotations
 
-import base64
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from enum import IntFlag, StrEnum
+from typing import Any
 
-DATA_KINDS = ("chunk", "line", "event", "sse", "message")
+
+class Kind(StrEnum):
+    """What a record is (a StrEnum, so it prints and serializes as its name)."""
+
+    RESPONSE = "response"
+    INFORMATIONAL = "informational"
+    REDIRECT = "redirect"
+    CHUNK = "chunk"
+    LINE = "line"
+    EVENT = "event"
+    SSE = "sse"
+    MESSAGE = "message"
+    TOKEN = "token"
+    TRAILERS = "trailers"
+    END = "end"
+    ERROR = "error"
+
+
+# Records that carry bytes read off the wire: they make up gaps, TTFB and totals.
+# `event` and `sse` records are derived from a read and stamped with its time.
+DATA_KINDS = frozenset((Kind.CHUNK, Kind.LINE, Kind.MESSAGE))
+FINAL_KINDS = frozenset((Kind.END, Kind.ERROR))
+
+
+class Flag(IntFlag):
+    """Per-record facts; several can hold at once."""
+
+    NONE = 0
+    STALL = 1  # the gap before this record is a stall (see timing.py)
+    FRAMED = 2  # wire mode: one HTTP chunk exactly as framed
+    UNFRAMED = 4  # wire mode: a socket read of a body without chunk framing
+    PARTIAL = 8  # the stream broke inside this chunk: what arrived of it
+    NO_NEWLINE = 16  # lines mode: the last line had no newline
+    DECODED = 32  # `data` is the decoded form of `size` bytes on the wire
+    UNDECODED = 64  # decoding failed in this read; `data` is what decoded before the bad bytes
+    BINARY = 128  # a binary WebSocket message
+    OUTGOING = 256  # a WebSocket message we sent
+    CUT = 512  # `data` was cut to a cap; `full_size` has its real length
+
+
+JsonEvent = tuple[str, str, Any]
+"""One ijson event: (prefix, event, value); numbers exact (int and Decimal)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """The response a stream got: status line, headers as sent, and how it is read."""
+
+    status: int
+    reason: str
+    http_version: str
+    headers: dict[str, str]
+    url: str
+    mode: str
+    started_at: float  # epoch seconds when the request was sent
+
+
+@dataclass(frozen=True, slots=True)
+class SSEEvent:
+    """One dispatched server-sent event."""
+
+    event: str
+    data: str
+    id: str
+    retry: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Phases:
+    """DNS and connect durations, then when each later phase happened (seconds since the request).
+
+    A phase that did not happen (no DNS for an IP literal, no new connection,
+    no data) is None.
+    """
+
+    dns: float | None = None
+    connect: float | None = None
+    sent: float | None = None
+    headers: float | None = None
+    first_byte: float | None = None
+    last_byte: float | None = None
+    total: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GapSummary:
+    """Gaps between data records (the first record's gap is TTFB, not a gap) and stalls."""
+
+    gap_count: int = 0
+    gap_p50: float | None = None
+    gap_p90: float | None = None
+    gap_p99: float | None = None
+    gap_max: float | None = None
+    stalls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """How a stream went: the payload of its `end` or `error` record.
+
+    Mode-specific fields are None when the mode does not report them.
+    """
+
+    records: int
+    bytes: int
+    duration: float
+    ttfb: float | None
+    phases: Phases
+    gaps: GapSummary = field(default_factory=GapSummary)
+    events: int | None = None  # json: ijson events; sse: dispatched events
+    comments: int | None = None  # sse: comment lines
+    members: int | None = None  # zlib: complete compressed members
+    framing: str | None = None  # wire: how the body was framed
+    close_code: int | None = None  # ws
+    close_reason: str | None = None  # ws
+    stopped: str | None = None  # why the stream ended early without an error (max time)
+    error: str | None = None  # error records: one human sentence
+    type: str | None = None  # error records: a short stable tag
 
 
 class Record:
     """One thing that happened in a stream.
 
-    `kind` is response, chunk, line, event, sse, message, end or error. `seq`
-    counts records of the same kind from 0; `t` is seconds since the request
-    was sent, stamped when the read returned; `gap` is seconds since the
-    previous record of the same kind; `size` is bytes on the wire. `data` is
-    the payload bytes, `extra` the kind's own fields (see DESIGN section 2).
+    - `kind`: a `Kind`.
+    - `seq`: the 0-based index, among this stream's items of this kind, of the
+      first item the record carries. Every kind carries one item per record
+      except `event`, which carries the ijson events one read completed, so
+      its `seq` advances by their count (and JSONL prints one line per event).
+    - `t`: seconds since the request was sent, stamped the instant the read returned.
+    - `gap`: seconds since the previous record of the same kind.
+    - `size`: bytes this record took on the wire (0 for derived and final records).
+    - `data`: payload bytes (decoded bytes when `Flag.DECODED`).
+    - `value`: the typed payload of non-byte kinds (see the module docstring).
+    - `flags`: `Flag` bits; `full_size`: the payload's real length when `Flag.CUT`.
+
     A plain slotted class: the engine creates millions of these.
     """
 
-    __slots__ = ("kind", "seq", "t", "gap", "size", "data", "extra")
+    __slots__ = ("kind", "seq", "t", "gap", "size", "data", "value", "flags", "full_size")
 
-    def __init__(
-        self,
-        kind: str,
-        seq: int,
-        t: float,
-        gap: float,
-        size: int,
-        data: bytes | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, kind: Kind, seq: int, t: float, gap: float, size: int, data: bytes | None = None,
+                 value: Any = None, flags: int = 0) -> None:
         self.kind = kind
         self.seq = seq
         self.t = t
         self.gap = gap
         self.size = size
         self.data = data
-        self.extra = extra
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A kind-specific field, or `default`."""
-        return self.extra.get(key, default) if self.extra else default
+        self.value = value
+        self.flags = flags
+        self.full_size: int | None = None
 
     @property
-    def events(self) -> list[tuple[str, str, Any]]:
-        """For `event` records: the ijson (prefix, event, value) triples this read completed."""
-        return self.get("events", [])
+    def stall(self) -> bool:
+        return bool(self.flags & Flag.STALL)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.flags & Flag.PARTIAL)
+
+    @property
+    def framed(self) -> bool | None:
+        """True for a wire chunk as framed, False for a read of an unframed body, None otherwise."""
+        if self.flags & Flag.FRAMED:
+            return True
+        return False if self.flags & Flag.UNFRAMED else None
+
+    @property
+    def binary(self) -> bool:
+        return bool(self.flags & Flag.BINARY)
+
+    @property
+    def cut(self) -> bool:
+        return bool(self.flags & Flag.CUT)
+
+    @property
+    def data_size(self) -> int:
+        """The payload's length before any cap."""
+        if self.full_size is not None:
+            return self.full_size
+        return len(self.data) if self.data is not None else 0
+
+    @property
+    def response(self) -> Response:
+        assert isinstance(self.value, Response), self.kind
+        return self.value
+
+    @property
+    def summary(self) -> Summary:
+        assert isinstance(self.value, Summary), self.kind
+        return self.value
+
+    @property
+    def sse(self) -> SSEEvent:
+        assert isinstance(self.value, SSEEvent), self.kind
+        return self.value
+
+    @property
+    def events(self) -> tuple[JsonEvent, ...]:
+        """For `event` records: the ijson events this read completed."""
+        return self.value if self.kind is Kind.EVENT else ()
+
+    def cap(self, limit: int) -> None:
+        """Keep at most `limit` bytes of the payload; `data_size` stays true."""
+        data = self.data
+        if data is not None and len(data) > limit:
+            self.full_size = len(data)
+            self.data = data[:limit]
+            self.flags |= Flag.CUT
 
     def __repr__(self) -> str:
-        return (
-            f"Record({self.kind!r}, seq={self.seq}, t={self.t:.4f}, gap={self.gap:.4f}, "
-            f"size={self.size}, data={self.data!r:.60}, extra={self.extra!r:.120})"
-        )
-
-
-def payload_fields(data: bytes | None) -> dict[str, str]:
-    """`data` as text when it is valid UTF-8, else `data_b64`."""
-    if data is None:
-        return {}
-    try:
-        return {"data": data.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"data_b64": base64.b64encode(data).decode("ascii")}
-
-
-def to_json_objects(record: Record) -> Iterator[dict[str, Any]]:
-    """The JSONL objects for one record (an `event` batch expands to one per event)."""
-    base = {"kind": record.kind, "seq": record.seq, "t": round(record.t, 6), "gap": round(record.gap, 6), "size": record.size}
-    if record.kind == "event":
-        for n, (prefix, event, value) in enumerate(record.events):
-            yield {
-                **base,
-                "seq": record.seq + n,
-                "size": record.size if n == 0 else 0,
-                "prefix": prefix,
-                "event": event,
-                "value": _jsonable(value),
-            }
-        return
-    obj = {**base, **payload_fields(record.data)}
-    if record.extra:
-        obj.update((k, _jsonable(v)) for k, v in record.extra.items())
-    yield obj
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return payload_fields(value).get("data", base64.b64encode(value).decode("ascii"))
-    if isinstance(value, (int, float, str, bool)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)  # Decimal and friends
+        return (f"Record({self.kind.value}, seq={self.seq}, t={self.t:.4f}, gap={self.gap:.4f}, size={self.size}, "
+                f"data={self.data!r:.60}, value={self.value!r:.120}, flags={Flag(self.flags)!r})")

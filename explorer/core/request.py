@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from yarl import URL
 
-MODES = ("auto", "chunked", "any", "wire", "lines", "json", "zlib", "sse", "ws")
+from .modes import MODES, REGISTRY
+from .timing import STALL_SECONDS
+
 HTTP_SCHEMES = ("http", "https")
 WS_SCHEMES = ("ws", "wss")
 
@@ -33,6 +35,7 @@ class StreamRequest:
     raw: bool = False
     insecure: bool = False
     cacert: str | None = None
+    stall_seconds: float = STALL_SECONDS
 
     def problem(self, url_required: bool = True) -> str | None:
         """A sentence saying why this request cannot be sent, or None when it can.
@@ -49,7 +52,7 @@ class StreamRequest:
             return f"Not a usable URL: {self.url!r} ({error})."
         if url.scheme not in HTTP_SCHEMES + WS_SCHEMES or not url.host:
             return f"Not a usable URL: {self.url!r}. It needs a scheme (http, https, ws or wss) and a host."
-        if url.scheme in WS_SCHEMES and self.mode not in ("ws", "auto"):
+        if url.scheme in WS_SCHEMES and not (REGISTRY[self.mode].websocket or self.mode == "auto"):
             return f"A {url.scheme}:// URL needs mode ws (or auto), not {self.mode}."
         return self._option_problem()
 
@@ -58,7 +61,7 @@ class StreamRequest:
             return "The chunk size must be at least 1 byte."
         if self.max_line < 1:
             return "The line cap must be at least 1 byte."
-        for name in ("connect_timeout", "idle_timeout", "max_time"):
+        for name in ("connect_timeout", "idle_timeout", "max_time", "stall_seconds"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 return f"{name.replace('_', ' ').capitalize()} must be more than 0 seconds."
@@ -73,7 +76,7 @@ class StreamRequest:
 
     @property
     def is_websocket(self) -> bool:
-        return self.mode == "ws" or URL(self.url).scheme in WS_SCHEMES
+        return REGISTRY[self.mode].websocket or URL(self.url).scheme in WS_SCHEMES
 
     def ssl_context(self) -> ssl.SSLContext | bool | None:
         """What to pass as `ssl=`: None for defaults, False to skip verification, or a context."""

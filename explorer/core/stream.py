@@ -1,80 +1,83 @@
 """`open_stream`: the single entry point of the engine.
 
 It opens the session with stream-friendly timeouts, yields a `response`
-record, then the mode's records, then exactly one `end` or `error` record. It
-never raises for stream problems.
+record, then the mode's records, then exactly one `end` or `error` record
+carrying the stream's `Summary`. It never raises for stream problems. Stall
+marks and gap statistics come from the one `TimingStage`, which the modes
+feed as they stamp records, so every consumer gets identical records.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import AsyncIterator
 
-from .clock import Clock
+from .context import StreamContext
 from .errors import describe
+from .opened import Opened
 from .opening import open_http
-from .modes.ws import read_ws
-from .record import Record
+from .modes.ws import open_websocket
+from .record import Kind, Phases, Record, Summary
 from .request import StreamRequest
+from .timing import TimingStage
 
 
-async def open_stream(request: StreamRequest) -> AsyncIterator[Record]:
+async def open_stream(request: StreamRequest, timing: TimingStage | None = None) -> AsyncIterator[Record]:
     """Stream `request`: a `response` record, data records, then one `end` or `error`.
 
-    The mode's generator is consumed right here (no intermediate generator):
-    every layer between a read and the consumer costs time on every record.
+    Pass `timing` to read live gap figures while the stream runs. The mode's
+    generator is consumed right here (no intermediate generator): every layer
+    between a read and the consumer costs time on every record.
     """
-    clock = Clock()
+    ctx = StreamContext(request.max_time, timing or TimingStage(request.stall_seconds))
     problem = request.problem()
     if problem:
-        yield clock.record("error", 0.0, 0, None, {"error": problem, "type": "usage"})
+        yield ctx.record(Kind.ERROR, 0.0, value=_summary(ctx, error=problem, type="usage"))
         return
-    loop = asyncio.get_running_loop()
-    timer = loop.call_later(request.max_time, _expire, clock) if request.max_time else None
-    outcome: dict | None = None
-    source: AsyncIterator[Record] | None = None
+    opener = open_websocket if request.is_websocket else open_http
+    timer = ctx.start_deadline()
+    failure: tuple[str, str] | None = None
+    opened: Opened | None = None
     try:
-        if request.is_websocket:
-            source = read_ws(request, clock)
-            async for record in source:
-                yield record
-        else:
-            async with open_http(request, clock) as opened:
-                if opened is not None:
-                    yield opened.record
-                    source = opened.records(clock, request)
-                    async for record in source:
-                        yield record
-                    opened.check_status()
+        async with opener(request, ctx) as opened:
+            if opened is not None:
+                yield opened.response
+                async for record in opened.records:
+                    yield record
+                opened.after_body()
     except Exception as exc:
-        if not clock.expired:
-            kind, message = describe(exc, idle_timeout=request.idle_timeout,
-                                     connect_timeout=request.connect_timeout, received=clock.ttfb is not None,
-                                     headers="headers" in clock.phases, host=request.host)
-            outcome = {"error": message, "type": kind}
+        if not ctx.expired:
+            failure = describe(exc, idle_timeout=request.idle_timeout, connect_timeout=request.connect_timeout,
+                               received=ctx.ttfb is not None, headers="headers" in ctx.marks, host=request.host)
     finally:
         if timer is not None:
             timer.cancel()
-        if source is not None:
-            await source.aclose()  # type: ignore[attr-defined]
-    ttfb = clock.ttfb
-    summary = {"records": clock.records, "bytes": clock.bytes, "duration": round(clock.now(), 6),
-               "ttfb": None if ttfb is None else round(ttfb, 6), "phases": phases(clock), **clock.summary}
-    if clock.expired:
-        summary["stopped"] = f"max time of {request.max_time:g} s reached"
-    if outcome is None:
-        yield clock.record("end", clock.now(), clock.bytes, None, summary)
+        if opened is not None:
+            await opened.records.aclose()  # type: ignore[attr-defined]
+    stopped = f"max time of {request.max_time:g} s reached" if ctx.expired else None
+    if failure is None:
+        yield ctx.record(Kind.END, ctx.now(), value=_summary(ctx, stopped=stopped))
     else:
-        yield clock.record("error", clock.now(), clock.bytes, None, {**outcome, **summary})
+        kind, message = failure
+        yield ctx.record(Kind.ERROR, ctx.now(), value=_summary(ctx, stopped=stopped, error=message, type=kind))
 
 
-def phases(clock: Clock) -> dict[str, float | None]:
-    """DNS and connect durations, then when each later phase happened (seconds since the request).
+def _summary(ctx: StreamContext, **fields: str | None) -> Summary:
+    ttfb = ctx.ttfb
+    return Summary(
+        records=ctx.records,
+        bytes=ctx.bytes,
+        duration=round(ctx.now(), 6),
+        ttfb=None if ttfb is None else round(ttfb, 6),
+        phases=phases(ctx),
+        gaps=ctx.timing.summary(ctx.records),
+        **ctx.mode_summary,
+        **fields,  # type: ignore[arg-type]
+    )
 
-    A phase that did not happen (no DNS for an IP literal, no new connection,
-    no data) is None.
-    """
-    marks = clock.phases
+
+def phases(ctx: StreamContext) -> Phases:
+    """The connection phases from the context's marks and first and last byte."""
+    marks = ctx.marks
 
     def span(start: str, end: str) -> float | None:
         if start in marks and end in marks:
@@ -84,19 +87,12 @@ def phases(clock: Clock) -> dict[str, float | None]:
     def at(value: float | None) -> float | None:
         return None if value is None else round(value, 6)
 
-    return {
-        "dns": span("dns_start", "dns_end"),
-        "connect": span("connect_start", "connect_end"),
-        "sent": at(marks.get("sent")),
-        "headers": at(marks.get("headers")),
-        "first_byte": at(clock.ttfb),
-        "last_byte": at(clock.last_byte if clock.ttfb is not None else None),
-        "total": at(clock.now()),
-    }
-
-
-def _expire(clock: Clock) -> None:
-    """The max-time deadline: end the stream cleanly wherever it is."""
-    clock.expired = True
-    if clock.abort is not None:
-        clock.abort()
+    return Phases(
+        dns=span("dns_start", "dns_end"),
+        connect=span("connect_start", "connect_end"),
+        sent=at(marks.get("sent")),
+        headers=at(marks.get("headers")),
+        first_byte=at(ctx.ttfb),
+        last_byte=at(ctx.last_byte if ctx.ttfb is not None else None),
+        total=at(ctx.now()),
+    )

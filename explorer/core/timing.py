@@ -8,12 +8,11 @@ time buckets that halve their resolution when the stream outgrows them.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from operator import attrgetter
-from typing import Iterable
 
-from .record import Record
+from .record import Flag, GapSummary, Record
 
-DATA_KINDS = frozenset(("chunk", "line", "message"))
 STALL_SECONDS = 1.0
 STALL_FACTOR = 5.0  # a stall is also this many times the median gap so far
 
@@ -24,26 +23,30 @@ _BUCKETS = int(math.log(86_400 / _MIN_GAP) / _LOG_GROWTH) + 2
 
 
 class GapStats:
-    """Count, percentiles and max of the gaps between data records."""
+    """Count, percentiles and max of the gaps between data records, in fixed-size log buckets."""
 
     def __init__(self) -> None:
         self._counts = [0] * _BUCKETS
         self.count = 0
         self.max = 0.0
 
-    def add(self, gap: float) -> None:
-        self._counts[_bucket(gap)] += 1
-        self.count += 1
-        if gap > self.max:
-            self.max = gap
-
-    def add_many(self, gaps: Iterable[float]) -> None:
-        counts = self._counts
-        for gap in gaps:
-            counts[_bucket(gap)] += 1
-            self.count += 1
-            if gap > self.max:
-                self.max = gap
+    def add_many(self, gaps: list[float]) -> None:
+        """Add gaps in bulk: sorted once, then each bucket's run counted with a bisection (C speed)."""
+        if not gaps:
+            return
+        ordered = sorted(gaps)
+        counts, n, i = self._counts, len(ordered), 0
+        while i < n:
+            index = bisect_left(_BOUNDS, ordered[i])
+            if index >= _BUCKETS:
+                index, j = _BUCKETS - 1, n
+            else:
+                j = bisect_right(ordered, _BOUNDS[index], i)
+            counts[index] += j - i
+            i = j
+        self.count += n
+        if ordered[-1] > self.max:
+            self.max = ordered[-1]
 
     def add_zeros(self, n: int) -> None:
         self._counts[0] += n
@@ -61,19 +64,6 @@ class GapStats:
                 return min(_value(index), self.max)
         return self.max
 
-    def summary(self) -> dict[str, float | int | None]:
-        """The `end` record's gap fields."""
-        def r(x: float | None) -> float | None:
-            return None if x is None else round(x, 6)
-
-        return {
-            "gap_count": self.count,
-            "gap_p50": r(self.percentile(50)),
-            "gap_p90": r(self.percentile(90)),
-            "gap_p99": r(self.percentile(99)),
-            "gap_max": r(self.max) if self.count else None,
-        }
-
     def histogram(self, bins: int) -> list[tuple[float, int]]:
         """(upper gap, count) in `bins` log-spaced bins between the smallest and largest gap."""
         used = [i for i, n in enumerate(self._counts) if n]
@@ -85,10 +75,8 @@ class GapStats:
                 for start in range(low, high, step)]
 
 
-def _bucket(gap: float) -> int:
-    if gap <= _MIN_GAP:
-        return 0
-    return min(_BUCKETS - 1, 1 + int(math.log(gap / _MIN_GAP) / _LOG_GROWTH))
+# Bucket 0 holds gaps up to _MIN_GAP; bucket i holds (_MIN_GAP * G^(i-1), _MIN_GAP * G^i].
+_BOUNDS = [_MIN_GAP * _GROWTH ** i for i in range(_BUCKETS)]
 
 
 def _value(index: int) -> float:
@@ -98,62 +86,48 @@ def _value(index: int) -> float:
     return _MIN_GAP * _GROWTH ** (index - 0.5)
 
 
-class TimingStats:
-    """Gap statistics and stall marking over a stream's data records."""
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
+class TimingStage:
+    """The one place gaps are judged: stall marks as records are made, gap statistics for the summary.
+
+    Modes call it per read from their hot loops. The cheap path is theirs:
+    a gap under the stall threshold is appended to `pending` (while it holds
+    fewer than `PENDING` gaps); anything else goes through `note`, which
+    judges stalls against the median of the earlier gaps. Records a read
+    produced beyond its first (lines split from one read) have gap 0 and are
+    never passed in: `catch_up` counts them from the record index.
+    """
+
+    PENDING = 4096
 
     def __init__(self, stall_seconds: float = STALL_SECONDS) -> None:
-        self.gaps = GapStats()
         self.stall_seconds = stall_seconds
+        self.gaps = GapStats()
+        self.pending: list[float] = []
         self.stalls = 0
-        self.timeline = TimeBuckets()
 
-    def observe(self, record: Record) -> bool:
-        """Account for one record; True when its gap is a stall (and it is marked so)."""
-        if record.kind not in DATA_KINDS:
-            return False
-        self.timeline.add(record.t, record.size)
-        if record.seq == 0:
-            return False  # the first gap is time to first byte, not a pause
-        gap = record.gap
+    def note(self, gap: float, seq: int) -> int:
+        """Account for the gap before data record `seq`; `Flag.STALL` when it is a stall, else 0."""
+        if seq == 0:
+            return 0  # the first record's gap is time to first byte, not a pause
+        self.catch_up(seq)
         stall = gap >= self.stall_seconds and self.is_stall(gap)
-        self.gaps.add(gap)
+        self.pending.append(gap)
         if stall:
             self.stalls += 1
-            record.extra = {**(record.extra or {}), "stall": True}
-        return stall
+            return Flag.STALL
+        return 0
 
-    def observe_batch(self, batch: list[Record], only_data_inside: bool = False) -> None:
-        """`observe` for a batch, with the per-record work done at C speed where it can be.
-
-        Lines split from one read share its arrival time (gap 0), so zero gaps
-        are counted in bulk; only gaps past the stall threshold are looked at
-        one by one; timeline buckets take runs of records at once.
-        """
-        if self.gaps.count < 2:  # no median to judge stalls by yet: take the first records one by one
-            for record in batch:
-                self.observe(record)
-            return
-        if only_data_inside:  # modes without derived records: only the edges can be other kinds
-            start = 0 if batch[0].kind in DATA_KINDS else 1
-            end = len(batch) if batch[-1].kind in DATA_KINDS else len(batch) - 1
-            data = batch[start:end]
-        else:
-            data = [r for r in batch if r.kind in DATA_KINDS]
-        if not data:
-            return
-        self.timeline.add_run(data)
-        if data[0].seq == 0:
-            data = data[1:]
-        gaps = list(map(_gap, data))
-        nonzero = list(filter(None, gaps))  # gaps are never negative; filter(None) runs at C speed
-        self.gaps.add_zeros(len(gaps) - len(nonzero))
-        threshold = self.stall_seconds
-        if nonzero and max(nonzero) >= threshold:
-            for record in [r for r in data if r.gap >= threshold]:
-                if self.is_stall(record.gap):
-                    self.stalls += 1
-                    record.extra = {**(record.extra or {}), "stall": True}
-        self.gaps.add_many(nonzero)
+    def catch_up(self, seq: int) -> None:
+        """Bring the histogram up to date with every gap before data record `seq`."""
+        self.gaps.add_many(self.pending)
+        self.pending.clear()
+        zeros = seq - 1 - self.gaps.count
+        if zeros > 0:
+            self.gaps.add_zeros(zeros)
 
     def is_stall(self, gap: float) -> bool:
         """A long gap is a stall only against a median of at least two earlier gaps."""
@@ -162,8 +136,18 @@ class TimingStats:
         median = self.gaps.percentile(50) or 0.0
         return gap >= STALL_FACTOR * median
 
-    def summary(self) -> dict[str, float | int | None]:
-        return {**self.gaps.summary(), "stalls": self.stalls}
+    def summary(self, records: int) -> GapSummary:
+        """Gap figures over a stream of `records` data records (also mid-stream, for live figures)."""
+        self.catch_up(records)
+        gaps = self.gaps
+        return GapSummary(
+            gap_count=gaps.count,
+            gap_p50=_rounded(gaps.percentile(50)),
+            gap_p90=_rounded(gaps.percentile(90)),
+            gap_p99=_rounded(gaps.percentile(99)),
+            gap_max=_rounded(gaps.max) if gaps.count else None,
+            stalls=self.stalls,
+        )
 
 
 class TimeBuckets:

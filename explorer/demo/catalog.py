@@ -186,3 +186,16 @@ def find(path: str) -> Endpoint | None:
         if bare in (endpoint.route, endpoint.example):
             return endpoint
     return None
+
+
+def demo_url(base: str, path: str, mode: str = "auto") -> str:
+    """The full URL of a demo path on the server at `base`: the one place paths become URLs.
+
+    WebSocket endpoints (or mode ws) get ws://; a path without a leading slash gets one.
+    """
+    if not path.startswith("/"):
+        path = "/" + path
+    endpoint = find(path)
+    if mode == "ws" or (mode == "auto" and endpoint is not None and endpoint.mode == "ws"):
+        base = base.replace("http://", "ws://", 1)
+    return base + path

@@ -7,9 +7,6 @@ visible without reading a number.
 
 from __future__ import annotations
 
-import dataclasses
-from time import perf_counter
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -23,11 +20,10 @@ from ..core import StreamRequest
 from ..core.format import fmt_bytes, fmt_ms, phases_line
 from ..core.sanitize import sanitize
 from ..demo.catalog import PAIRS, ComparePair, find_pair
-from .session import StreamSession, cap_payload, pump
-from .widgets.chunk_log import LOG_KINDS, ChunkLog
+from .feed import FLUSH_HZ, LiveFeed
+from .session import StreamEnded, StreamSession
+from .widgets.chunk_log import ChunkLog
 from .widgets.status_bar import STATE_STYLES
-
-FLUSH_HZ = 25
 
 
 class StreamPane(Vertical):
@@ -58,53 +54,60 @@ class StreamPane(Vertical):
         yield Sparkline([0])
         yield Static(classes="phases")
 
-    def flush(self) -> None:
-        batch = self.session.drain()
-        if not batch:
-            return
-        for record in batch:
-            cap_payload(record)
-        log = self.query_one(ChunkLog)
-        log.add_rows([r for r in batch if r.kind in LOG_KINDS])
-        stats = self.session.stats
-        if stats.final is batch[-1]:
-            self.query_one(".phases", Static).update(Text("phases: " + phases_line(stats.final)))
+    def on_mount(self) -> None:
+        self.feed = LiveFeed(self.session, self.query_one(ChunkLog))
+
+    def restart(self) -> None:
+        self.query_one(ChunkLog).clear()
+        self.query_one(".phases", Static).update("")
+        self.session.start(self.request)
+
+    def ended(self) -> None:
+        """The stream ended: show what is left and its phases."""
+        self.feed.flush()
+        final = self.session.final
+        if final is not None:
+            self.query_one(".phases", Static).update(Text("phases: " + phases_line(final.summary.phases)))
 
     def show_figures(self) -> None:
-        stats = self.session.stats
+        session, stats = self.session, self.session.stats
         self.query_one(".figures", Static).update(Text.assemble(
-            (f" {stats.state.upper()} ", STATE_STYLES.get(stats.state, "")),
+            (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
             "  TTFB ", (fmt_ms(stats.ttfb), "bold"),
             "  records ", (f"{stats.records:,}", "bold"),
             "  ", (fmt_bytes(stats.bytes), "bold"),
-            "  elapsed ", (fmt_ms(stats.elapsed), "bold"),
+            "  elapsed ", (fmt_ms(session.elapsed), "bold"),
         ), layout=False)
 
     def show_timeline(self, span: float, columns: int) -> None:
-        counts = self.session.stats.timing.timeline.rebin(span / columns, columns)
+        counts = self.session.stats.arrivals.rebin(span / columns, columns)
         self.query_one(Sparkline).data = counts
 
 
-class CompareScreen(Screen):
-    """Stream A and stream B at once, side by side."""
+class CompareScreen(Screen[None]):
+    """Stream A and stream B at once, side by side; its keys act on both sides and nothing else."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]  # ctrl+r and ctrl+k come from the app
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+r", "restart", "Restart both", priority=True),
+        Binding("ctrl+k", "stop", "Stop both", priority=True),
+    ]
 
     DEFAULT_CSS = """
     CompareScreen #title { height: auto; padding: 0 1; }
     CompareScreen #sides { height: 1fr; }
     """
 
-    def __init__(self, a: StreamRequest, b: StreamRequest, title: str = "", watch: str = "") -> None:
+    def __init__(self, a: StreamRequest, b: StreamRequest, title: str = "", hint: str = "") -> None:
         super().__init__()
         self.requests = (a, b)
         self.heading = title or "Compare"
-        self.watch = watch
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         text = Text(self.heading, style="bold")
-        if self.watch:
-            text.append("  " + self.watch, style="dim")
+        if self.hint:
+            text.append("  " + self.hint, style="dim")
         yield Static(text, id="title")
         with Horizontal(id="sides"):
             yield StreamPane("A", self.requests[0], id="side-a")
@@ -120,31 +123,33 @@ class CompareScreen(Screen):
 
     def action_restart(self) -> None:
         """Start both streams at the same moment."""
+        self.workers.cancel_group(self, "compare")
         for pane in self.panes():
-            pane.query_one(ChunkLog).clear()
-            pane.session.start()
+            pane.restart()
             self.run_side(pane)
 
     def action_stop(self) -> None:
         """Stop both sides; what arrived stays."""
         self.workers.cancel_group(self, "compare")
         for pane in self.panes():
-            stats = pane.session.stats
-            if stats.state in ("connecting", "streaming"):
-                stats.state = "stopped"
-                stats.finished = perf_counter()
+            if pane.session.stop():
                 pane.show_figures()
 
     @work(group="compare")
     async def run_side(self, pane: StreamPane) -> None:
-        await pump(pane.request, pane.session)
+        await pane.session.pump(pane.request, self.post_message)
+
+    def on_stream_ended(self, message: StreamEnded) -> None:
+        for pane in self.panes():
+            if pane.session is message.session:
+                pane.ended()
 
     def flush(self) -> None:
         panes = self.panes()
         for pane in panes:
-            pane.flush()
+            pane.feed.flush()
             pane.show_figures()
-        span = max((p.session.stats.timing.timeline.last for p in panes), default=0.0)
+        span = max((p.session.stats.arrivals.last for p in panes), default=0.0)
         if span > 0:
             columns = max(10, panes[0].size.width - 2)
             for pane in panes:
@@ -152,15 +157,6 @@ class CompareScreen(Screen):
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "compare")
-
-
-def pair_requests(base: StreamRequest, url_a: str, mode_a: str, url_b: str, mode_b: str,
-                  chunk_a: int | None = None, chunk_b: int | None = None) -> tuple[StreamRequest, StreamRequest]:
-    """The two requests of a comparison, sharing every other option."""
-    a = dataclasses.replace(base, url=url_a, mode=mode_a, chunk_size=chunk_a or base.chunk_size)
-    b = dataclasses.replace(base, url=url_b, mode=mode_b, chunk_size=chunk_b or base.chunk_size)
-    return a, b
-
 
 
 class PairPicker(ModalScreen[ComparePair | None]):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.request import MODES
+from ..core.modes import MODES
 from ..demo.catalog import PAIRS, find_pair
-from ..options import UsageError, add_request_arguments, build_request
+from ..options import UsageError, add_request_arguments, parse_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,22 +21,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .app import ExplorerApp
-    from .compare import pair_requests
 
     try:
         if args.pair:
-            app = ExplorerApp(demo=True, compare=find_pair(args.pair))
+            app = ExplorerApp(compare=find_pair(args.pair))
         else:
             if not (args.url and args.url_b):
                 raise UsageError("Give two URLs (or two demo paths with --demo), or --pair NAME.")
-            mode_a, mode_b = args.mode_a or args.mode, args.mode_b or args.mode
-            if args.demo:
-                base = build_request(argparse.Namespace(**{**vars(args), "url": None}), url_required=False)
-                a, b = pair_requests(base, args.url, mode_a, args.url_b, mode_b)
-            else:
-                a = build_request(argparse.Namespace(**{**vars(args), "mode": mode_a}))
-                b = build_request(argparse.Namespace(**{**vars(args), "mode": mode_b}), url=args.url_b)
-            app = ExplorerApp(demo=args.demo, compare=(a, b))
+            a = parse_options(args, mode=args.mode_a or args.mode)
+            b = parse_options(args, mode=args.mode_b or args.mode, url=args.url_b)
+            app = ExplorerApp(compare=(a, b))
     except UsageError as error:
         print(f"explorer compare: {error}", file=sys.stderr)
         return 2

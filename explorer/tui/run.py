@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..options import UsageError, add_request_arguments, build_request
+from ..options import UsageError, add_request_arguments, parse_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,17 +15,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .app import ExplorerApp
-
-    demo_path = None
     try:
-        if args.demo and args.url:
-            demo_path, args.url = args.url, None
-        request = build_request(args, url_required=False)
+        options = parse_options(args, url_required=False)
     except UsageError as error:
         print(f"explorer: {error}", file=sys.stderr)
         return 2
-    app = ExplorerApp(request, demo=args.demo, demo_path=demo_path, start=bool(args.url or demo_path),
-                      record_to=args.output)
+    from .app import ExplorerApp
+
+    app = ExplorerApp(options, start=bool(options.request.url or options.demo_path))
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

@@ -1,7 +1,9 @@
-"""The state of the stream on screen: pending records from the worker and fixed-size statistics.
+"""One run of a stream on screen: the worker's pending records, lifecycle messages, fixed-size figures.
 
-The worker only appends to `pending`; the app's flush timer drains it 25
-times a second. No Textual here.
+The worker (`pump`) only appends records to `pending` and posts a message
+when the response arrives and when the stream ends; a timer drains
+`pending` into the widgets in batches. A UI call per record would cap a
+stream at about a thousand records a second.
 """
 
 from __future__ import annotations
@@ -10,41 +12,53 @@ import asyncio
 from collections import deque
 from operator import attrgetter
 from time import perf_counter
+from typing import AsyncIterator, Callable
 
-from ..core import StreamRequest, open_stream
+from textual.message import Message
+
+from ..core import Kind, Record, StreamRequest, open_stream
 from ..core.jsonl import JsonlRecorder
-from ..core.record import Record
-from ..core.timing import TimingStats
+from ..core.modes import REGISTRY, ModeInfo
+from ..core.record import DATA_KINDS, FINAL_KINDS
+from ..core.timing import TimeBuckets, TimingStage
 
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets the UI run
 PAYLOAD_CAP = 4096  # bytes of payload kept per displayed record; `size` keeps the full size
 SPARK_POINTS = 120
 RATE_WINDOW = 1.0  # seconds
-DATA_KINDS = frozenset(("chunk", "line", "message"))
 _size = attrgetter("size")
+
+Source = Callable[[StreamRequest, TimingStage], AsyncIterator[Record]]
+
+
+class StreamResponded(Message):
+    """The response (headers) of the session's stream arrived."""
+
+    def __init__(self, session: StreamSession, response: Record) -> None:
+        super().__init__()
+        self.session = session
+        self.response = response
+
+
+class StreamEnded(Message):
+    """The session's stream ended, cleanly or with an error: `final` is its end or error record."""
+
+    def __init__(self, session: StreamSession, final: Record) -> None:
+        super().__init__()
+        self.session = session
+        self.final = final
 
 
 class StreamStats:
-    """Totals, TTFB, a sliding-window rate and recent sizes: all fixed-size."""
+    """Totals, TTFB, a sliding-window rate, recent sizes and arrivals over time: all fixed-size."""
 
     def __init__(self) -> None:
-        self.state = "idle"
         self.records = 0
         self.bytes = 0
         self.ttfb: float | None = None
-        self.started: float | None = None
-        self.finished: float | None = None
-        self.response: Record | None = None
-        self.final: Record | None = None
         self.sizes: deque[float] = deque(maxlen=SPARK_POINTS)
-        self.timing = TimingStats()
+        self.arrivals = TimeBuckets()
         self._samples: deque[tuple[float, int, int]] = deque(maxlen=256)
-
-    @property
-    def elapsed(self) -> float:
-        if self.started is None:
-            return 0.0
-        return (self.finished or perf_counter()) - self.started
 
     def rate(self) -> tuple[float, float]:
         """(records/s, bytes/s) over the last second or so."""
@@ -59,80 +73,106 @@ class StreamStats:
             return 0.0, 0.0
         return (now[1] - then[1]) / span, (now[2] - then[2]) / span
 
-    def take(self, batch: list[Record]) -> None:
-        """Account for a batch drained from the worker, without a Python loop over all of it.
+    def take(self, batch: list[Record], only_data_inside: bool) -> None:
+        """Account for a batch, without a Python loop over all of it.
 
         A batch is a contiguous piece of the stream: only its first record can be
-        the response and only its last the end or error.
+        the response and only its last the end or error. `only_data_inside` says
+        the mode derives no records, so everything between those is data.
         """
-        if not batch:
-            return
-        first, last = batch[0], batch[-1]
-        if first.kind == "response":
-            self.response = first
-            self.state = "streaming"
-        mode = self.response.get("mode") if self.response is not None else None
-        self.timing.observe_batch(batch, only_data_inside=mode not in ("json", "sse"))
-        self.bytes += sum(map(_size, batch))
-        if last.kind in ("end", "error"):
-            self.bytes -= last.size  # the final record's size is the stream's total, not new bytes
-            last.extra = {**(last.extra or {}), **self.timing.summary()}
-            self.final = last
-            self.state = "error" if last.kind == "error" else "done"
-            self.finished = perf_counter()
-        for record in reversed(batch):
-            if record.kind in DATA_KINDS:
-                self.records = record.seq + 1
-                break
-        if self.ttfb is None:
-            self.ttfb = next((r.t for r in batch if r.kind in DATA_KINDS), None)
-        tail = [r.size for r in batch[-SPARK_POINTS * 4:] if r.kind in DATA_KINDS]
-        self.sizes.extend(tail[-SPARK_POINTS:])
+        if only_data_inside:
+            start = 0 if batch[0].kind in DATA_KINDS else 1
+            end = len(batch) if batch[-1].kind in DATA_KINDS else len(batch) - 1
+            data = batch[start:end]
+        else:
+            data = [r for r in batch if r.kind in DATA_KINDS]
+        if data:
+            self.arrivals.add_run(data)
+            self.bytes += sum(map(_size, data))
+            self.records = data[-1].seq + 1
+            if self.ttfb is None:
+                self.ttfb = data[0].t
+            self.sizes.extend(map(_size, data[-SPARK_POINTS:]))
         self._samples.append((perf_counter(), self.records, self.bytes))
 
 
 class StreamSession:
-    """One run of a stream on screen: what the worker produced and its statistics."""
+    """One stream on screen: its state, what the worker produced, and its figures."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Source = open_stream) -> None:
+        self.source = source
+        self.state = "idle"  # idle, connecting, streaming, done, error, stopped
         self.pending: list[Record] = []
         self.stats = StreamStats()
+        self.timing = TimingStage()
+        self.response: Record | None = None
+        self.final: Record | None = None
+        self.started: float | None = None
+        self.finished: float | None = None
 
-    def start(self) -> None:
+    @property
+    def mode(self) -> ModeInfo:
+        """The mode the response is read in (auto until the response says)."""
+        return REGISTRY[self.response.response.mode if self.response is not None else "auto"]
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("connecting", "streaming")
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or perf_counter()) - self.started
+
+    def start(self, request: StreamRequest) -> None:
+        """Reset for a new run of `request`."""
+        self.state = "connecting"
         self.pending = []
         self.stats = StreamStats()
-        self.stats.state = "connecting"
-        self.stats.started = perf_counter()
+        self.timing = TimingStage(request.stall_seconds)
+        self.response = self.final = None
+        self.started, self.finished = perf_counter(), None
+
+    def stop(self) -> bool:
+        """The person stopped the stream; True if it was running."""
+        if not self.running:
+            return False
+        self.state = "stopped"
+        self.finished = perf_counter()
+        return True
 
     def drain(self) -> list[Record]:
+        """Take what the worker produced since the last drain and account for it."""
         batch, self.pending = self.pending, []
-        self.stats.take(batch)
+        if batch:
+            self.stats.take(batch, only_data_inside=not self.mode.derives)
         return batch
 
+    async def pump(self, request: StreamRequest, post: Callable[[Message], object],
+                   recorder: JsonlRecorder | None = None) -> None:
+        """Read `request` into `pending`; the only work a worker does per record.
 
-def cap_payload(record: Record) -> None:
-    """Keep at most PAYLOAD_CAP bytes of a displayed record's payload (its size stays true)."""
-    data = record.data
-    if data is not None and len(data) > PAYLOAD_CAP:
-        record.data = data[:PAYLOAD_CAP]
-        record.extra = {**(record.extra or {}), "truncated": True}
-
-
-async def pump(request: StreamRequest, session: StreamSession, recorder: JsonlRecorder | None = None) -> None:
-    """Read `request` into `session.pending`; the only work a worker does per record.
-
-    Reads from a full buffer never yield to the event loop, so every few
-    milliseconds of uninterrupted ingest we yield ourselves to let keys
-    through. The final record is left for the flush to record, once it
-    carries the gap statistics.
-    """
-    paused_at = perf_counter()
-    count = 0
-    async for record in open_stream(request):
-        session.pending.append(record)
-        if recorder is not None and record.kind not in ("end", "error"):
-            recorder.write(record)
-        count += 1
-        if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
-            await asyncio.sleep(0)
-            paused_at = perf_counter()
+        Reads from a full buffer never yield to the event loop, so every few
+        milliseconds of uninterrupted ingest we yield ourselves to let keys
+        through. Records go to the recorder exactly as the engine made them.
+        """
+        paused_at = perf_counter()
+        count = 0
+        async for record in self.source(request, self.timing):
+            self.pending.append(record)  # not a local alias: a drain between reads replaces the list
+            if recorder is not None:
+                recorder.write(record)
+            if record.kind is Kind.RESPONSE:
+                self.response = record
+                self.state = "streaming"
+                post(StreamResponded(self, record))
+            elif record.kind in FINAL_KINDS:
+                self.final = record
+                self.state = "error" if record.kind is Kind.ERROR else "done"
+                self.finished = perf_counter()
+                post(StreamEnded(self, record))
+            count += 1
+            if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
+                await asyncio.sleep(0)
+                paused_at = perf_counter()

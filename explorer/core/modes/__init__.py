@@ -1,29 +1,54 @@
 """Read modes: each turns a response (or a WebSocket) into Records.
 
-An HTTP mode is `read(resp, clock, request) -> AsyncIterator[Record]`; it
-stamps each record the instant its read returns and raises `StreamError` for
-problems it detects itself.
+An HTTP mode is a module with `read(resp, ctx, request) -> AsyncIterator[Record]`;
+it stamps each record the instant its read returns, passes gaps to
+`ctx.timing`, tallies its totals on `ctx`, and raises `StreamError` for
+problems it detects itself. Adding a mode: write its module, then add one
+`ModeInfo` line to `REGISTRY`. Faces read the traits and never list mode names.
 """
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, AsyncIterator, Callable
 
-from aiohttp import ClientResponse
+if TYPE_CHECKING:
+    from aiohttp import ClientResponse
 
-from ..clock import Clock
-from ..record import Record
-from ..request import StreamRequest
-from . import any, chunked, json, lines, sse, wire, zlib
+    from ..context import StreamContext
+    from ..record import Record
+    from ..request import StreamRequest
 
-HttpMode = Callable[[ClientResponse, Clock, StreamRequest], AsyncIterator[Record]]
+    HttpMode = Callable[[ClientResponse, StreamContext, StreamRequest], AsyncIterator[Record]]
 
-HTTP_MODES: dict[str, HttpMode] = {
-    "chunked": chunked.read,
-    "any": any.read,
-    "wire": wire.read,
-    "lines": lines.read,
-    "json": json.read,
-    "zlib": zlib.read,
-    "sse": sse.read,
-}
+
+@dataclass(frozen=True)
+class ModeInfo:
+    """A read mode and its traits."""
+
+    name: str
+    help: str
+    derives: bool = False  # yields records of its own (event, sse) between the chunks it read
+    events: bool = False  # has something for the event view
+    raw_bytes: bool = False  # reads the body as sent, Content-Encoding not decoded
+    websocket: bool = False  # not an HTTP body reader: talks WebSocket
+
+    def reader(self) -> HttpMode:
+        """The mode's `read` function (imported on first use: `--help` loads no network library)."""
+        return importlib.import_module(f"{__name__}.{self.name}").read  # type: ignore[no-any-return]
+
+
+REGISTRY: dict[str, ModeInfo] = {info.name: info for info in (
+    ModeInfo("auto", "picks a mode from the scheme and Content-Type"),
+    ModeInfo("chunked", "reads of at most --chunk-size bytes, as iter_chunked(n)"),
+    ModeInfo("any", "whatever each socket read delivered, as iter_any()"),
+    ModeInfo("wire", "HTTP chunks as framed on the wire"),
+    ModeInfo("lines", "one record per line, with a line cap"),
+    ModeInfo("json", "ijson events as each read completes them", derives=True, events=True),
+    ModeInfo("zlib", "zlib, gzip or raw deflate decoded per read", raw_bytes=True),
+    ModeInfo("sse", "server-sent events", derives=True, events=True),
+    ModeInfo("ws", "WebSocket messages", events=True, websocket=True),
+)}
+
+MODES = tuple(REGISTRY)

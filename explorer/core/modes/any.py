@@ -6,11 +6,11 @@ from typing import AsyncIterator
 
 from aiohttp import ClientResponse
 
-from ..clock import Clock
+from ..context import StreamContext
 from ..record import Record
 from ..request import StreamRequest
 from .stamp import stamp_reads
 
 
-def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    return stamp_reads(resp.content.readany, clock)
+def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+    return stamp_reads(resp.content.readany, ctx)

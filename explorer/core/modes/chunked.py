@@ -14,15 +14,18 @@ from typing import AsyncIterator
 
 from aiohttp import ClientResponse
 
-from ..clock import Clock
-from ..record import Record
+from ..context import StreamContext
+from ..record import Kind, Record
 from ..request import StreamRequest
 
 
-async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
+async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     content, n = resp.content, request.chunk_size
     read_nowait, read_waiting = content.read_nowait, content.read
-    t0, seq, last, total, first = clock.t0, 0, 0.0, 0, None
+    t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
+    timing = ctx.timing
+    stall, pending, limit = timing.stall_seconds, timing.pending, timing.PENDING
+    chunk = Kind.CHUNK
     try:
         while True:
             data = read_nowait(n)
@@ -31,11 +34,16 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
                 if not data:
                     break
             t = perf_counter() - t0
-            yield Record("chunk", seq, t, t - last, len(data), data)
+            gap = t - last
+            if gap < stall and len(pending) < limit and seq:
+                pending.append(gap)
+                yield Record(chunk, seq, t, gap, len(data), data)
+            else:
+                yield Record(chunk, seq, t, gap, len(data), data, None, timing.note(gap, seq))
             if first is None:
                 first = t
             seq += 1
             total += len(data)
             last = t
     finally:
-        clock.tally(seq, total, first, last)
+        ctx.tally(seq, total, first, last)

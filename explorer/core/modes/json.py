@@ -15,9 +15,9 @@ from typing import AsyncIterator
 import ijson
 from aiohttp import ClientResponse
 
-from ..clock import Clock
+from ..context import StreamContext
 from ..errors import StreamError
-from ..record import Record
+from ..record import Kind, Record
 from ..request import StreamRequest
 
 
@@ -25,8 +25,9 @@ def _reason(error: Exception) -> str:
     return " ".join(str(error).strip().split("\n")[0].split()).rstrip(".") or error.__class__.__name__
 
 
-async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    t0, seq, last, event_seq, event_last, first = clock.t0, 0, 0.0, 0, 0.0, None
+async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+    t0, seq, last, event_seq, event_last, first = ctx.t0, 0, 0.0, 0, 0.0, None
+    timing, chunk, event = ctx.timing, Kind.CHUNK, Kind.EVENT
     events = ijson.sendable_list()
     parser = ijson.parse_coro(events, multiple_values=True, use_float=True)
     readany = resp.content.readany
@@ -35,7 +36,8 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
     try:
         while data := await readany():
             t = perf_counter() - t0
-            yield Record("chunk", seq, t, t - last, len(data), data)
+            gap = t - last
+            yield Record(chunk, seq, t, gap, len(data), data, None, timing.note(gap, seq))
             if first is None:
                 first = t
             seq += 1
@@ -45,7 +47,7 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
             except Exception as exc:  # ijson raises JSONError or IncompleteJSONError, yajl others
                 error = exc
             if events:
-                yield Record("event", event_seq, t, t - event_last, 0, None, {"events": list(events)})
+                yield Record(event, event_seq, t, t - event_last, 0, None, tuple(events))
                 event_seq += len(events)
                 event_last = t
                 del events[:]
@@ -61,8 +63,8 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
             raise StreamError("invalid_json", f"The JSON ended early after {offset} bytes: {_reason(exc)}.") from None
         if events:
             t = perf_counter() - t0
-            yield Record("event", event_seq, t, t - event_last, 0, None, {"events": list(events)})
+            yield Record(event, event_seq, t, t - event_last, 0, None, tuple(events))
             event_seq += len(events)
     finally:
-        clock.tally(seq, offset, first, last)
-        clock.summary["events"] = event_seq
+        ctx.tally(seq, offset, first, last)
+        ctx.mode_summary["events"] = event_seq

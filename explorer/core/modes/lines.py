@@ -13,13 +13,10 @@ from typing import AsyncIterator
 
 from aiohttp import ClientResponse
 
-from ..clock import Clock
+from ..context import StreamContext
 from ..errors import StreamError
-from ..record import Record
+from ..record import Flag, Kind, Record
 from ..request import StreamRequest
-
-NO_NEWLINE = {"newline": False}
-
 
 def _too_long(cap: int, lines: int) -> StreamError:
     return StreamError(
@@ -28,8 +25,9 @@ def _too_long(cap: int, lines: int) -> StreamError:
     )
 
 
-async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    t0, seq, last, total, first, cap = clock.t0, 0, 0.0, 0, None, request.max_line
+async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+    t0, seq, last, total, first, cap = ctx.t0, 0, 0.0, 0, None, request.max_line
+    timing, line_kind = ctx.timing, Kind.LINE
     readany = resp.content.readany
     pending: list[bytes] = []
     pending_size = 0
@@ -51,6 +49,7 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
                     pending_size = 0
                 gap = t - last
                 last = t
+                flags = timing.note(gap, seq)  # once per read: the lines after the first have gap 0
                 if careful:
                     # the careful path: CRLF endings, or a line that may pass the cap
                     for line in parts:
@@ -59,14 +58,14 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
                             raise _too_long(cap, seq)
                         if line[-1:] == b"\r":
                             line = line[:-1]
-                        yield Record("line", seq, t, gap, size, line)
+                        yield Record(line_kind, seq, t, gap, size, line, None, flags)
                         seq += 1
-                        gap = 0.0
+                        gap, flags = 0.0, 0
                 else:
                     for line in parts:
-                        yield Record("line", seq, t, gap, len(line) + 1, line)
+                        yield Record(line_kind, seq, t, gap, len(line) + 1, line, None, flags)
                         seq += 1
-                        gap = 0.0
+                        gap, flags = 0.0, 0
             if tail:
                 pending.append(tail)
                 pending_size += len(tail)
@@ -75,7 +74,8 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
         if pending:
             line = b"".join(pending)
             t = perf_counter() - t0
-            yield Record("line", seq, t, t - last, len(line), line, NO_NEWLINE)
+            gap = t - last
+            yield Record(line_kind, seq, t, gap, len(line), line, None, Flag.NO_NEWLINE | timing.note(gap, seq))
             seq += 1
     finally:
-        clock.tally(seq, total, first, last)
+        ctx.tally(seq, total, first, last)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from aiohttp import ClientResponse
 
-from ..clock import Clock
-from ..record import Record
+from ..context import StreamContext
+from ..record import Kind, Record, SSEEvent
 from ..request import StreamRequest
 from .stamp import stamp_reads
 
@@ -39,7 +39,7 @@ class SSEParser:
         self.retry: int | None = None
         self.comments = 0
 
-    def feed(self, data: bytes, final: bool = False) -> list[dict[str, Any]]:
+    def feed(self, data: bytes, final: bool = False) -> list[SSEEvent]:
         text = self._decoder.decode(data, final)
         if not self._started and text:
             self._started = True
@@ -62,7 +62,7 @@ class SSEParser:
                 events.append(event)
         return events
 
-    def _line(self, line: str) -> dict[str, Any] | None:
+    def _line(self, line: str) -> SSEEvent | None:
         if not line:
             return self._dispatch()
         if line.startswith(":"):
@@ -83,12 +83,12 @@ class SSEParser:
                 self.retry = int(value)
         return None
 
-    def _dispatch(self) -> dict[str, Any] | None:
+    def _dispatch(self) -> SSEEvent | None:
         data, event = self._data, self._event
         self._data, self._event = [], ""
         if not data:
             return None
-        return {"event": event or "message", "data": "\n".join(data), "id": self.last_id, "retry": self.retry}
+        return SSEEvent(event or "message", "\n".join(data), self.last_id, self.retry)
 
 
 def llm_token(data: str) -> str | None:
@@ -118,14 +118,14 @@ def llm_token(data: str) -> str | None:
     return None
 
 
-async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
+async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     parser = SSEParser()
     events = 0
-    async for chunk in stamp_reads(resp.content.readany, clock):
+    async for chunk in stamp_reads(resp.content.readany, ctx):
         yield chunk
         for event in parser.feed(chunk.data or b""):
-            yield clock.record("sse", chunk.t, 0, None, event)
+            yield ctx.record(Kind.SSE, chunk.t, value=event)
             events += 1
     parser.feed(b"", final=True)  # an unfinished event at EOF is discarded
-    clock.summary["comments"] = parser.comments
-    clock.summary["events"] = events
+    ctx.mode_summary["comments"] = parser.comments
+    ctx.mode_summary["events"] = events

@@ -2,8 +2,8 @@
 
 aiohttp may hand a large chunk over as `(part, False)` then `(rest, True)`, and
 may add a final `(b"", True)`. A Content-Length body has no chunk framing at
-all: every read then says False, so we pass reads through and mark them
-`framed: false` for the UI to say so.
+all: every read then says False, so we pass reads through, flagged
+`UNFRAMED` for the faces to say so.
 """
 
 from __future__ import annotations
@@ -13,28 +13,25 @@ from typing import AsyncIterator
 
 from aiohttp import ClientResponse
 
-from ..clock import Clock
-from ..record import Record
+from ..context import StreamContext
+from ..record import Flag, Kind, Record
 from ..request import StreamRequest
 from .stamp import stamp_reads
-
-FRAMED = {"framed": True}
-PARTIAL = {"framed": True, "partial": True}
 
 
 def is_chunked(resp: ClientResponse) -> bool:
     return "chunked" in resp.headers.get("Transfer-Encoding", "").lower()
 
 
-async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
+async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     if not is_chunked(resp):
-        clock.summary["framing"] = "none (Content-Length or close-delimited body)"
-        async for record in stamp_reads(resp.content.readany, clock):
-            record.extra = {"framed": False}
+        ctx.mode_summary["framing"] = "none (Content-Length or close-delimited body)"
+        async for record in stamp_reads(resp.content.readany, ctx, Flag.UNFRAMED):
             yield record
         return
-    clock.summary["framing"] = "chunked"
-    t0, seq, last, total, first = clock.t0, 0, 0.0, 0, None
+    ctx.mode_summary["framing"] = "chunked"
+    t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
+    timing, chunk = ctx.timing, Kind.CHUNK
     pending: list[bytes] = []
     t = 0.0
     try:
@@ -48,7 +45,8 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
                 data = b"".join(pending)
                 pending.clear()
             if data:
-                yield Record("chunk", seq, t, t - last, len(data), data, FRAMED)
+                gap = t - last
+                yield Record(chunk, seq, t, gap, len(data), data, None, Flag.FRAMED | timing.note(gap, seq))
                 first = t if first is None else first
                 seq += 1
                 total += len(data)
@@ -56,10 +54,12 @@ async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> As
     except Exception:
         if pending:  # keep what arrived of the unfinished chunk
             data = b"".join(pending)
-            yield Record("chunk", seq, t, t - last, len(data), data, PARTIAL)
+            gap = t - last
+            yield Record(chunk, seq, t, gap, len(data), data, None,
+                         Flag.FRAMED | Flag.PARTIAL | timing.note(gap, seq))
             first = t if first is None else first
             seq += 1
             total += len(data)
         raise
     finally:
-        clock.tally(seq, total, first, last)
+        ctx.tally(seq, total, first, last)

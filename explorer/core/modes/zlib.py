@@ -15,9 +15,9 @@ from typing import AsyncIterator
 
 from aiohttp import ClientResponse
 
-from ..clock import Clock
+from ..context import StreamContext
 from ..errors import StreamError
-from ..record import Record
+from ..record import Flag, Kind, Record
 from ..request import StreamRequest
 
 AUTO_ZLIB_OR_GZIP = 47  # 32 + 15: detect a zlib or gzip header
@@ -91,27 +91,28 @@ class MemberDecoder:
         return b"".join(out)
 
 
-async def read(resp: ClientResponse, clock: Clock, request: StreamRequest) -> AsyncIterator[Record]:
-    t0, seq, last, total, first = clock.t0, 0, 0.0, 0, None
+async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+    t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
+    timing, chunk = ctx.timing, Kind.CHUNK
     decoder = MemberDecoder()
     readany = resp.content.readany
     try:
         while data := await readany():
             t = perf_counter() - t0
+            gap = t - last
             first = t if first is None else first
             total += len(data)
             seq += 1
+            flags = Flag.DECODED | timing.note(gap, seq - 1)
             try:
                 decoded = decoder.feed(data)
             except StreamError:
-                salvaged = decoder.salvaged
-                yield Record("chunk", seq - 1, t, t - last, len(data), salvaged,
-                             {"decoded_size": len(salvaged), "undecoded": True})
+                yield Record(chunk, seq - 1, t, gap, len(data), decoder.salvaged, None, flags | Flag.UNDECODED)
                 raise
-            yield Record("chunk", seq - 1, t, t - last, len(data), decoded, {"decoded_size": len(decoded)})
+            yield Record(chunk, seq - 1, t, gap, len(data), decoded, None, flags)
             last = t
     finally:
-        clock.tally(seq, total, first, last)
-    clock.summary["members"] = decoder.members
+        ctx.tally(seq, total, first, last)
+    ctx.mode_summary["members"] = decoder.members
     if decoder.mid_member:
         raise StreamError("invalid_zlib", f"The compressed stream ended in the middle of member {decoder.members + 1}.")

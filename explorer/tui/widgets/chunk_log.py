@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.segment import Segment
 from rich.style import Style
 
-from ...core.format import fmt_bytes, fmt_ms, preview, summary_line
-from ...core.record import Record
+from ...core import Kind, Record
+from ...core.format import fmt_bytes, fmt_ms
+from ...core.record import DATA_KINDS
+from ...core.rows import data_row, final_line, response_line
 from ...core.sanitize import sanitize
 from .ring_log import RingLog, cell
 
-LOG_KINDS = frozenset(("response", "chunk", "line", "message", "end", "error"))
+LOG_KINDS = frozenset((Kind.RESPONSE, *DATA_KINDS, Kind.END, Kind.ERROR))
 
 DIM = Style(dim=True)
 PLAIN = Style()
@@ -27,39 +31,39 @@ NOTE = Style(color="bright_white", bgcolor="grey30", italic=True)
 STALL = Style(color="black", bgcolor="yellow", bold=True)
 
 
-class ChunkLog(RingLog[Record]):
-    """Rows of response, data, end and error records; error rows stand out."""
+class Note(NamedTuple):
+    """A row the app adds itself (stopped by you, the phases): not part of the stream."""
 
-    def row_segments(self, record: Record) -> list[Segment]:
-        kind = record.kind
-        if kind == "response":
-            text = f" {preview(record)}  ·  {sanitize(record.get('headers', {}).get('Content-Type', '-'), 60)}"
-            text += f"  ·  mode {record.get('mode')}  ·  headers after {fmt_ms(record.t)}"
-            framing = record.get("headers", {}).get("Transfer-Encoding")
-            if record.get("mode") == "wire" and not framing:
-                text += "  ·  no chunk framing: each row is a socket read"
-            return [Segment(text, RESPONSE)]
-        if kind == "end":
-            return [Segment(f" ✔ end: {summary_line(record)}", END)]
-        if kind == "error":
-            return [Segment(f" ✖ error: {summary_line(record)}", ERROR)]
-        if kind == "note":
-            return [Segment(f" {sanitize(record.get('text'), 300)}", NOTE)]
-        stall = record.get("stall")
+    text: str
+
+
+class ChunkLog(RingLog[Record | Note]):
+    """Rows of response, data, end and error records, and the app's notes; error rows stand out."""
+
+    def row_segments(self, row: Record | Note) -> list[Segment]:
+        if isinstance(row, Note):
+            return [Segment(f" {sanitize(row.text, 400)}", NOTE)]
+        kind = row.kind
+        if kind is Kind.RESPONSE:
+            return [Segment(f" {response_line(row)}", RESPONSE)]
+        if kind is Kind.END:
+            return [Segment(f" ✔ {final_line(row)}", END)]
+        if kind is Kind.ERROR:
+            return [Segment(f" ✖ {final_line(row)}", ERROR)]
+        columns = data_row(row)
         segments = [
-            cell(f"{record.seq:,}", 8, NUMBER, right=True),
-            cell(fmt_ms(record.t), 11, PLAIN, right=True),
-            cell(("⏸ +" if stall else "+") + fmt_ms(record.gap), 11, STALL if stall else GAP, right=True),
-            cell(fmt_bytes(record.size), 10, SIZE, right=True),
+            cell(f"{columns.seq:,}", 8, NUMBER, right=True),
+            cell(fmt_ms(columns.t), 11, PLAIN, right=True),
+            cell(("⏸ +" if columns.stall else "+") + fmt_ms(columns.gap), 11, STALL if columns.stall else GAP,
+                 right=True),
+            cell(fmt_bytes(columns.size), 10, SIZE, right=True),
             Segment("  "),
         ]
-        framed = record.get("framed")
-        if framed:
-            label = "partial" if record.get("partial") else "chunk"
-            segments += [cell(label, 8, PARTIAL if record.get("partial") else CHUNK_EDGE), Segment("⟦", CHUNK_EDGE),
-                         Segment(preview(record)), Segment("⟧", CHUNK_EDGE)]
+        if columns.framed:
+            segments += [cell(columns.label, 8, PARTIAL if columns.partial else CHUNK_EDGE),
+                         Segment("⟦", CHUNK_EDGE), Segment(columns.text), Segment("⟧", CHUNK_EDGE)]
         else:
-            segments += [cell(kind if framed is None else "read", 8, KIND), Segment(preview(record))]
-        if record.get("truncated"):
-            segments.append(Segment(" (display cut)", DIM))
+            segments += [cell(columns.label, 8, KIND), Segment(columns.text)]
+        if columns.note:
+            segments.append(Segment(f" {columns.note}", DIM))
         return segments

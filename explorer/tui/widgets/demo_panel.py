@@ -29,6 +29,9 @@ class DemoPanel(Vertical):
     DemoPanel #server-log { height: 8; border-top: solid $panel; overflow-x: hidden; }
     """
 
+    class ToggleServer(Message):
+        """Start the demo server, or stop it."""
+
     class EntryChosen(Message):
         """The person picked a catalog entry."""
 
@@ -53,6 +56,10 @@ class DemoPanel(Vertical):
                 prompt.append(f" [{endpoint.kind}]", style="dim")
             options.append(Option(prompt, id=str(index)))
         return options
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.ToggleServer())
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_watch(CATALOG[int(event.option.id or 0)])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ...core.record import Record
+from ...core import Record
+from ...core.format import status_line
 from ...core.sanitize import sanitize
 
 
@@ -14,10 +15,9 @@ def headers_text(response: Record | None) -> Text:
     if response is None:
         return Text("No response yet.", style="dim")
     text = Text()
-    text.append(f"HTTP/{response.get('http_version')} {response.get('status')} ", style="bold")
-    text.append(sanitize(response.get("reason"), 100) + "\n", style="bold")
-    text.append(sanitize(response.get("url"), 500) + "\n\n", style="dim")
-    for name, value in response.get("headers", {}).items():
+    text.append(status_line(response) + "\n", style="bold")
+    text.append(sanitize(response.response.url, 500) + "\n\n", style="dim")
+    for name, value in response.response.headers.items():
         text.append(sanitize(name, 100), style="bold cyan")
         text.append(": " + sanitize(value, 1000) + "\n")
     return text

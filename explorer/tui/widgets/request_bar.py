@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select
 
-from ...core.request import DEFAULT_CHUNK_SIZE, MODES
+from ...core.modes import MODES
+from ...core.request import DEFAULT_CHUNK_SIZE
 
 
 class RequestBar(Horizontal):
-    """URL input, mode select, chunk size, Start and Stop."""
+    """URL input, mode select, chunk size, Start and Stop; it posts what the person asked for."""
 
     DEFAULT_CSS = """
     RequestBar { height: 3; }
@@ -21,14 +24,30 @@ class RequestBar(Horizontal):
     RequestBar Button { min-width: 9; }
     """
 
+    class StartRequested(Message):
+        """Start (or restart) streaming what the bar shows."""
+
+        def __init__(self, url: str, mode: str, chunk_size: int) -> None:
+            super().__init__()
+            self.url, self.mode, self.chunk_size = url, mode, chunk_size
+
+    class StopRequested(Message):
+        """Stop the running stream."""
+
+    class ModeChanged(Message):
+        """The person picked another read mode."""
+
+        def __init__(self, mode: str) -> None:
+            super().__init__()
+            self.mode = mode
+
     def __init__(self, url: str = "", mode: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
         super().__init__()
         self._url, self._mode, self._chunk_size = url, mode, chunk_size
         self.suggestions: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(self._url, placeholder="http(s):// or ws(s):// URL, Enter to start", id="url",
-                    suggester=SuggestFromList(self.suggestions, case_sensitive=False))
+        yield Input(self._url, placeholder="http(s):// or ws(s):// URL, Enter to start", id="url")
         yield Select([(mode, mode) for mode in MODES], value=self._mode, allow_blank=False, id="mode",
                      tooltip="read mode")
         yield Input(str(self._chunk_size), type="integer", id="chunk-size", tooltip="chunk size (chunked mode)")
@@ -36,11 +55,15 @@ class RequestBar(Horizontal):
         yield Button("Stop", id="stop", variant="error", tooltip="stop streaming (ctrl+k)")
 
     def suggest(self, urls: list[str]) -> None:
-        """Add URLs to the suggestions (newest first, no duplicates)."""
+        """Add URLs to the suggestions (newest first, no duplicates).
+
+        `SuggestFromList` copies its list when built, so a new one replaces it.
+        """
         for url in reversed(urls):
             if url in self.suggestions:
                 self.suggestions.remove(url)
             self.suggestions.insert(0, url)
+        self.query_one("#url", Input).suggester = SuggestFromList(self.suggestions, case_sensitive=False)
 
     @property
     def url(self) -> str:
@@ -58,5 +81,25 @@ class RequestBar(Horizontal):
             return DEFAULT_CHUNK_SIZE
 
     def fill(self, url: str, mode: str) -> None:
+        """Show a URL and mode (a catalog entry or a launch argument)."""
         self.query_one("#url", Input).value = url
         self.query_one("#mode", Select).value = mode
+
+    def request_start(self) -> None:
+        self.post_message(self.StartRequested(self.url, self.mode, self.chunk_size))
+
+    @on(Input.Submitted, "#url")
+    @on(Button.Pressed, "#start")
+    def _start(self, event: Input.Submitted | Button.Pressed) -> None:
+        event.stop()
+        self.request_start()
+
+    @on(Button.Pressed, "#stop")
+    def _stop(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.StopRequested())
+
+    @on(Select.Changed, "#mode")
+    def _mode(self, event: Select.Changed) -> None:
+        event.stop()
+        self.post_message(self.ModeChanged(str(event.value)))

@@ -14,6 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -42,11 +43,14 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
     }
     """
 
+    following: var[bool] = var(True)
+    """Whether the newest row is kept in view; only the person scrolling away turns it off."""
+    unseen: var[int] = var(0)
+    """Rows that arrived while not following."""
+
     def __init__(self, capacity: int = DEFAULT_CAPACITY, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: Ring[Row] = Ring(capacity)
-        self.following = True
-        self.unseen = 0
         self._adjusting = False
 
     # -- feeding -------------------------------------------------------------
@@ -70,7 +74,7 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
                     self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
                 finally:
                     self._adjusting = False
-        self._update_subtitle()
+        self._show_count()
         self.refresh()
 
     def clear(self) -> None:
@@ -83,7 +87,7 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
             self._adjusting = False
         self.following = True
         self.unseen = 0
-        self._update_subtitle()
+        self._show_count()
         self.refresh()
 
     # -- following -----------------------------------------------------------
@@ -93,11 +97,9 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
         self.following = True
         self.unseen = 0
         self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self._update_subtitle()
 
     def pause(self) -> None:
         self.following = False
-        self._update_subtitle()
 
     def toggle_follow(self) -> None:
         if self.following:
@@ -108,15 +110,18 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if new < old and not self._adjusting:
-            if self.following:
-                self.following = False  # the person scrolled up: pause, keep counting
-                self._update_subtitle()
+            self.following = False  # the person scrolled up: pause, keep counting
         elif not self.following and new >= self.max_scroll_y and self.max_scroll_y > 0 and self.unseen:
             self.following = True  # scrolled back down to the end: live again
             self.unseen = 0
-            self._update_subtitle()
 
-    def _update_subtitle(self) -> None:
+    def watch_following(self) -> None:
+        self._show_count()
+
+    def watch_unseen(self) -> None:
+        self._show_count()
+
+    def _show_count(self) -> None:
         if self.following:
             self.border_subtitle = f"{len(self.rows):,} rows · live"
         else:

@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Sparkline, Static
 
 from ...core.format import fmt_bytes, fmt_ms
-from ..session import StreamStats
+from ..session import StreamSession
 
 STATE_STYLES = {
     "idle": "dim",
@@ -35,17 +35,19 @@ class StatusBar(Horizontal):
         sparkline.tooltip = "sizes of recent records"
         yield sparkline
 
-    def show(self, stats: StreamStats) -> None:
+    def show(self, session: StreamSession) -> None:
+        stats = session.stats
+        gaps = session.timing.summary(stats.records)
         records_per_s, bytes_per_s = stats.rate()
         text = Text.assemble(
-            (f" {stats.state.upper()} ", STATE_STYLES.get(stats.state, "")),
+            (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
             " TTFB ", (fmt_ms(stats.ttfb), "bold"),
             " · ", (f"{stats.records:,}", "bold"), " rec · ", (fmt_bytes(stats.bytes), "bold"),
             " · ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
-            " · ", (fmt_ms(stats.elapsed) if stats.started else "-", "bold"),
-            " · gap p50 ", (fmt_ms(stats.timing.gaps.percentile(50)), "bold"),
+            " · ", (fmt_ms(session.elapsed) if session.started else "-", "bold"),
+            " · gap p50 ", (fmt_ms(gaps.gap_p50), "bold"),
         )
-        if stats.timing.stalls:
-            text.append(f"  {stats.timing.stalls} stalls", style="bold black on yellow")
+        if gaps.stalls:
+            text.append(f"  {gaps.stalls} stalls", style="bold black on yellow")
         self.query_one("#figures", Static).update(text, layout=False)  # fixed width: no relayout
         self.query_one("#sizes", Sparkline).data = list(stats.sizes)

@@ -14,7 +14,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Label, Sparkline, Static
 
 from ...core.format import fmt_bytes, fmt_ms, gaps_line
-from ...core.timing import TimingStats
+from ...core.record import Phases
+from ..session import StreamSession
 
 PHASES = (("dns", "DNS", "magenta"), ("connect", "connect", "blue"), ("sent", "request sent", "cyan"),
           ("headers", "headers", "green"), ("first_byte", "first byte", "yellow"),
@@ -42,17 +43,17 @@ class Timeline(VerticalScroll):
         yield Label("Phases")
         yield Static(id="phases")
 
-    _shown: tuple[TimingStats, dict | None, dict | None] | None = None
+    _shown: StreamSession | None = None
 
     def on_resize(self) -> None:
         if self._shown is not None:  # hidden tabs have no width: draw again once shown
-            self.show(*self._shown)
+            self.show(self._shown)
 
-    def show(self, timing: TimingStats, phases: dict | None, final: dict | None) -> None:
-        """Redraw from the aggregates (a few hundred numbers at most)."""
-        self._shown = (timing, phases, final)
+    def show(self, session: StreamSession) -> None:
+        """Redraw from the session's aggregates (a few hundred numbers at most)."""
+        self._shown = session
         width = max(10, self.size.width - 2)
-        records, sizes, seconds = timing.timeline.resample(width)
+        records, sizes, seconds = session.stats.arrivals.resample(width)
         span = len(records) * seconds
         self.query_one("#arrivals", Sparkline).data = records or [0]
         self.query_one("#throughput", Sparkline).data = sizes or [0]
@@ -61,39 +62,34 @@ class Timeline(VerticalScroll):
         peak = max(sizes, default=0)
         self.query_one("#throughput-label", Label).update(
             f"Throughput over time: peak {fmt_bytes(peak / seconds if seconds else 0)}/s")
-        self.query_one("#gap-histogram", Static).update(gap_histogram(timing, final))
+        self.query_one("#gap-histogram", Static).update(gap_histogram(session))
+        phases = session.final.summary.phases if session.final is not None else None
         self.query_one("#phases", Static).update(phase_bar(phases, width))
 
 
-def gap_histogram(timing: TimingStats, final: dict | None) -> Text:
+def gap_histogram(session: StreamSession) -> Text:
     text = Text()
-    bins = timing.gaps.histogram(10)
+    summary = session.timing.summary(session.stats.records)
+    bins = session.timing.gaps.histogram(10)
     most = max((count for _, count in bins), default=0)
     for upper, count in bins:
         bar = "█" * (round(40 * count / most) if most else 0)
         text.append(f"  ≤ {fmt_ms(upper):>10} ", style="cyan")
         text.append(f"{count:>9,} ", style="bold")
         text.append(bar + "\n", style="green")
-    summary = dict(timing.summary())
-    text.append("  " + gaps_line_from(summary), style="dim")
+    text.append("  " + gaps_line(summary), style="dim")
     return text
 
 
-def gaps_line_from(summary: dict) -> str:
-    from ...core.record import Record
-
-    return gaps_line(Record("end", 0, 0.0, 0.0, 0, None, summary))
-
-
-def phase_bar(phases: dict | None, width: int) -> Text:
+def phase_bar(phases: Phases | None, width: int) -> Text:
     """A waterfall: where each phase ended on one time axis."""
     if not phases:
         return Text("  (after the stream ends)", style="dim")
-    total = phases.get("total") or 0.0
+    total = phases.total or 0.0
     text = Text()
     bar_width = max(10, width - 40)
     for key, label, color in PHASES:
-        value = phases.get(key)
+        value = getattr(phases, key)
         text.append(f"  {label:<13}", style="bold")
         if value is None:
             text.append("-\n", style="dim")

@@ -1,0 +1,97 @@
+"""The row model: a record's columns and decorations, derived once and rendered by each face.
+
+`explorer get` renders rows as aligned text, the app as Rich segments; both
+take them from here, so a record reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+from .format import data_preview, fmt_ms, hex_preview, json_value, status_line, summary_line, token_text
+from .modes.sse import llm_token
+from .record import Kind, Record
+from .sanitize import PREVIEW_LENGTH, sanitize
+
+KEY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding", "Server")
+
+
+class Row(NamedTuple):
+    """One data record as log columns: every text field is already safe to display."""
+
+    seq: int
+    t: float
+    gap: float
+    size: int
+    label: str  # the kind, or for wire mode: chunk, partial or read
+    text: str  # the payload preview
+    stall: bool  # the gap before it is a stall
+    framed: bool  # text is one HTTP chunk as framed: faces draw its edges
+    partial: bool
+    note: str  # what else a reader must know (partial chunk, display cut)
+
+
+def data_row(record: Record, limit: int = PREVIEW_LENGTH) -> Row:
+    """The row of a chunk, line or message record."""
+    framed = record.framed
+    if framed:
+        label = "partial" if record.partial else "chunk"
+    else:
+        label = "read" if framed is False else record.kind.value
+    notes = []
+    if record.partial:
+        notes.append("(partial chunk: the stream broke inside it)")
+    if record.cut:
+        notes.append("(display cut)")
+    return Row(record.seq, record.t, record.gap, record.size, label, data_preview(record, limit),
+               record.stall, bool(framed), record.partial, " ".join(notes))
+
+
+class EventRow(NamedTuple):
+    """One parsed event: an ijson event, an SSE event or LLM token, or a WebSocket message."""
+
+    seq: int
+    t: float
+    gap: float
+    label: str  # ijson prefix, SSE id, or message number
+    name: str  # ijson event, SSE event name, token, text or binary
+    value: str  # safe display text
+
+
+def event_rows(record: Record, limit: int | None = None) -> Iterator[EventRow]:
+    """The event rows a record contributes (at most the last `limit`)."""
+    kind = record.kind
+    if kind is Kind.EVENT:
+        events = record.events if limit is None else record.events[-limit:]
+        first = len(record.events) - len(events)
+        for n, (prefix, event, value) in enumerate(events, start=first):
+            yield EventRow(record.seq + n, record.t, record.gap if n == 0 else 0.0,
+                           sanitize(prefix or ".", 80), event, json_value(value))
+    elif kind is Kind.SSE:
+        sse = record.sse
+        token = llm_token(sse.data)
+        label = f"id={sanitize(sse.id, 40)}"
+        if token is not None:
+            yield EventRow(record.seq, record.t, record.gap, label, "token", token_text(token))
+        else:
+            yield EventRow(record.seq, record.t, record.gap, label, sanitize(sse.event, 40), sanitize(sse.data))
+    elif kind is Kind.MESSAGE:
+        if record.binary:
+            yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", "binary", hex_preview(record.data or b""))
+        else:
+            yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", "text", sanitize(record.data))
+
+
+def response_line(record: Record) -> str:
+    """The response banner: status line, mode, when headers came, key headers, framing notes."""
+    response = record.response
+    parts = [status_line(record), f"mode {response.mode}", f"headers after {fmt_ms(record.t)}"]
+    parts += [f"{name}: {sanitize(response.headers[name], 80)}" for name in KEY_HEADERS if name in response.headers]
+    if response.mode == "wire" and "Transfer-Encoding" not in response.headers:
+        parts.append("no chunk framing: each row is a socket read")
+    return "  ·  ".join(parts)
+
+
+def final_line(record: Record) -> str:
+    """The end or error banner: `end: ...` or `error: ...`."""
+    return f"{record.kind.value}: {summary_line(record)}"

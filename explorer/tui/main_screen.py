@@ -1,0 +1,321 @@
+"""The main screen: the request bar, the demo panel, the live log and event view, and their keys.
+
+It owns its bindings and reacts to its widgets' messages (start, stop, mode
+changed, server toggled, catalog entry chosen) and to the session's
+lifecycle messages (response, ended). Bulk records reach the widgets in
+batches, on a timer (`LiveFeed`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+
+from ..core import Record, StreamRequest
+from ..core.format import phases_line
+from ..core.jsonl import JsonlRecorder, jsonl_lines
+from ..demo.catalog import CATALOG, ComparePair, demo_url
+from ..options import Options
+from .compare import CompareScreen, PairPicker
+from .feed import FLUSH_HZ, LiveFeed
+from .ring import Ring
+from .session import StreamEnded, StreamResponded, StreamSession
+from .widgets.chunk_log import ChunkLog, Note
+from .widgets.demo_panel import DemoPanel
+from .widgets.event_view import EventView
+from .widgets.headers_view import HeadersView
+from .widgets.request_bar import RequestBar
+from .widgets.status_bar import StatusBar
+from .widgets.timeline import Timeline
+
+KEEP_RECORDS = 10_000
+TIMELINE_EVERY = 5  # flushes between timeline redraws (4 a second)
+
+
+class ServerEvent(Message):
+    """The demo server finished a stream (or saw a client leave)."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__()
+        self.event = event
+
+
+class MainScreen(Screen[None]):
+    """Choose a URL and a read mode, then watch every arrival live."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "start", "Start", priority=True),
+        Binding("ctrl+k", "stop", "Stop", priority=True),
+        Binding("ctrl+l", "clear", "Clear", priority=True),
+        Binding("ctrl+f", "toggle_follow", "Follow", priority=True),
+        Binding("ctrl+d", "toggle_server", "Demo server", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "compare", "Compare", priority=True),
+    ]
+
+    def __init__(self, options: Options, *, start: bool = False,
+                 compare: ComparePair | tuple[Options, Options] | None = None) -> None:
+        super().__init__()
+        self.options = options
+        self.template = options.request
+        self.start_now = start
+        self.initial_compare = compare
+        self.session = StreamSession()
+        self.kept: Ring[Record] = Ring(KEEP_RECORDS)
+        self.recorder: JsonlRecorder | None = None
+        self.saved_path: Path | None = None
+        self._frames = 0
+
+    @staticmethod
+    def blank_request() -> StreamRequest:
+        return StreamRequest(url="", mode="auto")
+
+    # -- layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            yield DemoPanel(id="demo")
+            with Vertical(id="main"):
+                yield RequestBar(self.template.url, self.template.mode, self.template.chunk_size)
+                yield StatusBar()
+                with TabbedContent(id="tabs"):
+                    with TabPane("Stream", id="stream-tab"):
+                        yield ChunkLog(id="log")
+                        yield EventView(id="events")
+                    with TabPane("Timeline", id="timeline-tab"):
+                        yield Timeline(id="timeline")
+                    with TabPane("Headers", id="headers-tab"):
+                        yield HeadersView(id="headers")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        if self.options.output:
+            try:
+                self.recorder = JsonlRecorder(self.options.output)
+            except OSError as error:
+                self.notify(f"Cannot record to {self.options.output}: {error.strerror}.", severity="error",
+                            markup=False)
+        self.log_widget.border_title = "Arrivals  (#, time since request, +gap, size, preview)"
+        self.events_widget.border_title = "Events  (ijson / SSE / WebSocket messages)"
+        self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept)
+        self.set_interval(1 / FLUSH_HZ, self.flush)
+        self.query_one(StatusBar).show(self.session)
+        # Everything built so far lives as long as the app: keep it out of the
+        # cyclic collector's scans, which otherwise grow with every record ingested.
+        gc.freeze()
+        if self.options.demo:
+            base = await self.start_server()
+            if base and self.options.demo_path:
+                self.query_one(RequestBar).fill(self.options.on_demo(base).url, self.template.mode)
+            self.query_one("#catalog").focus()
+        if self.start_now:
+            self.action_start()
+        await self.open_initial_compare()
+
+    @property
+    def log_widget(self) -> ChunkLog:
+        return self.query_one("#log", ChunkLog)
+
+    @property
+    def events_widget(self) -> EventView:
+        return self.query_one("#events", EventView)
+
+
+    # -- the stream ------------------------------------------------------------
+
+    def action_start(self) -> None:
+        """Start (or restart) streaming what the request bar shows."""
+        self.query_one(RequestBar).request_start()
+
+    @on(RequestBar.StartRequested)
+    def start_requested(self, message: RequestBar.StartRequested) -> None:
+        self.start_stream(dataclasses.replace(self.template, url=message.url, mode=message.mode,
+                                              chunk_size=message.chunk_size))
+
+    def start_stream(self, request: StreamRequest) -> None:
+        """Clear the view and stream `request` in a new session run."""
+        if request.insecure:
+            self.notify("TLS certificates are not verified (--insecure).", title="Warning", severity="warning",
+                        markup=False)
+        self.action_clear()
+        self.session.start(request)
+        if request.url:
+            self.query_one(RequestBar).suggest([request.url])
+        self.run_stream(request)
+
+    @work(exclusive=True, group="stream")
+    async def run_stream(self, request: StreamRequest) -> None:
+        """Read the stream into the session (the flush timer shows it)."""
+        await self.session.pump(request, self.post_message, self.recorder)
+
+    def action_stop(self) -> None:
+        """Stop the running stream; what arrived stays on screen."""
+        self.post_message(RequestBar.StopRequested())
+
+    @on(RequestBar.StopRequested)
+    def stop_requested(self) -> None:
+        if not self.session.running:
+            return
+        self.workers.cancel_group(self, "stream")
+        self.flush()
+        self.session.stop()
+        self.log_widget.add_rows([Note(f"■ stopped by you after {self.session.stats.records:,} records "
+                                       f"and {self.session.elapsed:.2f} s")])
+        self.query_one(StatusBar).show(self.session)
+
+    @on(RequestBar.ModeChanged)
+    def mode_changed(self, message: RequestBar.ModeChanged) -> None:
+        """A new mode restarts a running stream (Select also reports its first value: that changes nothing)."""
+        response = self.session.response
+        if self.session.running and (response is None or response.response.mode != message.mode):
+            self.action_start()
+
+    def on_stream_responded(self, message: StreamResponded) -> None:
+        if message.session is self.session:
+            self.query_one(HeadersView).show(message.response)
+
+    def on_stream_ended(self, message: StreamEnded) -> None:
+        if message.session is not self.session:
+            return
+        self.flush()
+        self.log_widget.add_rows([Note("phases: " + phases_line(message.final.summary.phases))])
+        self.show_timeline()
+
+    def flush(self) -> None:
+        """Move what the worker produced into the widgets: one batch, one refresh."""
+        batch = self.feed.flush()
+        if batch or self.session.running:
+            self._frames += 1
+            if self._frames % TIMELINE_EVERY == 0:
+                self.show_timeline()
+            self.query_one(StatusBar).show(self.session)
+
+    def action_clear(self) -> None:
+        """Clear the log, the events and the kept records."""
+        self.log_widget.clear()
+        self.events_widget.clear()
+        self.kept.clear()
+
+    def action_toggle_follow(self) -> None:
+        """Pause following the newest rows, or jump back to live."""
+        log, events = self.log_widget, self.events_widget
+        log.toggle_follow()
+        if events.following != log.following:
+            events.toggle_follow()
+
+    def show_timeline(self) -> None:
+        """Redraw the timeline tab, only while it is the one on screen."""
+        if self.query_one("#tabs", TabbedContent).active == "timeline-tab":
+            self.query_one(Timeline).show(self.session)
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self) -> None:
+        self.show_timeline()
+
+    # -- the demo server -------------------------------------------------------
+
+    async def start_server(self) -> str | None:
+        base = await self.app.start_server()  # type: ignore[attr-defined]
+        self.query_one(DemoPanel).show_server(base)
+        if base:
+            self.query_one(RequestBar).suggest([demo_url(base, e.example, e.mode) for e in CATALOG])
+        return base  # type: ignore[no-any-return]
+
+    async def action_toggle_server(self) -> None:
+        """Start or stop the embedded demo server."""
+        if self.app.server.running:  # type: ignore[attr-defined]
+            await self.app.stop_server()  # type: ignore[attr-defined]
+            self.query_one(DemoPanel).show_server(None)
+        else:
+            await self.start_server()
+
+    async def on_demo_panel_toggle_server(self) -> None:
+        await self.action_toggle_server()
+
+    async def on_demo_panel_entry_chosen(self, message: DemoPanel.EntryChosen) -> None:
+        base = await self.start_server()
+        if base:
+            endpoint = message.endpoint
+            self.query_one(RequestBar).fill(demo_url(base, endpoint.example, endpoint.mode), endpoint.mode)
+            self.query_one("#url", Input).focus()
+
+    def on_server_event(self, message: ServerEvent) -> None:
+        self.query_one(DemoPanel).log_event(message.event)
+
+    # -- comparing -------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        """Pick a ready-made pair of demo streams and watch them side by side."""
+        async def chosen(pair: ComparePair | None) -> None:
+            if pair is not None:
+                await self.open_pair(pair)
+
+        self.app.push_screen(PairPicker(), chosen)
+
+    async def open_pair(self, pair: ComparePair) -> None:
+        """Start the demo server if needed and open the comparison."""
+        base = await self.start_server()
+        if base is None:
+            return
+        a = dataclasses.replace(self.template, url=demo_url(base, pair.a.path, pair.a.mode), mode=pair.a.mode,
+                                chunk_size=pair.a.chunk_size)
+        b = dataclasses.replace(self.template, url=demo_url(base, pair.b.path, pair.b.mode), mode=pair.b.mode,
+                                chunk_size=pair.b.chunk_size)
+        self.app.push_screen(CompareScreen(a, b, pair.title, pair.watch))
+
+    async def open_initial_compare(self) -> None:
+        compare = self.initial_compare
+        if isinstance(compare, ComparePair):
+            await self.open_pair(compare)
+        elif compare is not None:
+            a, b = compare
+            if a.demo or b.demo:
+                base = await self.start_server()
+                if base is None:
+                    return
+                requests = (a.on_demo(base), b.on_demo(base))
+            else:
+                requests = (a.request, b.request)
+            self.app.push_screen(CompareScreen(*requests, "Compare"))
+
+    # -- saving ----------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Write the kept records as JSONL (the `explorer get` contract)."""
+        path = Path.cwd() / time.strftime("explorer-%Y%m%d-%H%M%S.jsonl")
+        try:
+            with path.open("w", encoding="utf-8") as out:
+                for record in self.kept:
+                    out.write("\n".join(jsonl_lines(record)) + "\n")
+        except OSError as error:
+            self.notify(f"Could not save: {error.strerror or error}.", severity="error", markup=False)
+            return
+        self.notify(f"Saved {len(self.kept):,} records to {path}", title="Saved", markup=False)
+        self.saved_path = path
+
+    def on_unmount(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        """What this screen offers in the command palette."""
+        yield SystemCommand("Start stream", "Start or restart the URL in the request bar", self.action_start)
+        yield SystemCommand("Stop stream", "Stop the running stream", self.action_stop)
+        yield SystemCommand("Clear log", "Clear arrivals and events", self.action_clear)
+        yield SystemCommand("Toggle follow", "Pause following, or jump back to live", self.action_toggle_follow)
+        yield SystemCommand("Start/stop demo server", "Toggle the embedded demo server", self.action_toggle_server)
+        yield SystemCommand("Save records", "Write the kept records as JSONL", self.action_save)
+        yield SystemCommand("Compare two streams", "Pick a demo pair to watch side by side", self.action_compare)
+
