@@ -20,18 +20,18 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import demo_server_process, interleaved  # noqa: E402
-from explorer.core import StreamRequest, open_stream  # noqa: E402
+from bench.common import demo_server_process, interleaved
+from explorer.core import StreamRequest, open_stream
 
 
 async def engine(url: str, mode: str, **options: object) -> int:
     """Consume every record, as cheaply as the raw loops consume theirs; return the data units."""
     record = None
-    async for record in open_stream(StreamRequest(url, mode=mode, **options)):  # type: ignore[arg-type]
-        pass
+    async for item in open_stream(StreamRequest(url, mode=mode, **options)):  # type: ignore[arg-type]
+        record = item
     if record is None or record.kind != "end":
         raise RuntimeError(f"stream failed: {record}")
-    return record.get("events") or record.get("records")
+    return record.summary.events or record.summary.records
 
 
 async def raw_http(url: str, how: str) -> int:
@@ -81,8 +81,10 @@ async def main(base: str, mb: int, runs: int) -> None:
         ("any", "bytes", total, lambda: raw_http(firehose, "any"), lambda: engine(firehose, "any")),
         ("chunked(1024)", "bytes", total, lambda: raw_http(firehose, "chunked"), lambda: engine(firehose, "chunked")),
         ("wire", "bytes", total, lambda: raw_http(firehose, "wire"), lambda: engine(firehose, "wire")),
-        ("lines (vs aiohttp readline)", "bytes", total // 16, lambda: raw_http(lines, "lines"), lambda: engine(lines, "lines")),
-        ("json (vs ijson direct)", "bytes", total // 64, lambda: raw_http(ndjson, "json"), lambda: engine(ndjson, "json")),
+        ("lines (vs aiohttp readline)", "bytes", total // 16, lambda: raw_http(lines, "lines"),
+         lambda: engine(lines, "lines")),
+        ("json (vs ijson direct)", "bytes", total // 64, lambda: raw_http(ndjson, "json"),
+         lambda: engine(ndjson, "json")),
         ("ws", "messages", 100_000, lambda: raw_ws(ticker), lambda: engine(ticker, "ws")),
     ]
     print(f"ijson backend: {ijson.backend}, aiohttp {aiohttp.__version__}, websockets {websockets.__version__}")

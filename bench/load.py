@@ -25,7 +25,7 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import rss_mb  # noqa: E402
+from bench.common import rss_mb
 
 COUNT, INTERVAL = 20, 0.05
 

@@ -67,13 +67,15 @@ def run_app(url: str, mode: str, seconds: float) -> tuple[list[float], int]:
 async def child_app(url: str, mode: str, seconds: float) -> None:
     """The app headless, streaming for `seconds`, then report the records it showed."""
     from explorer.core import StreamRequest
+    from explorer.options import Options
     from explorer.tui.app import ExplorerApp
 
-    app = ExplorerApp(StreamRequest(url, mode=mode, max_time=seconds), start=True)
+    app = ExplorerApp(Options(StreamRequest(url, mode=mode, max_time=seconds)), start=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        while app.session.stats.state not in ("done", "error", "stopped"):
-            await pilot.pause(0.2)
-        print(app.session.stats.records, flush=True)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        print(app.main.session.stats.records, flush=True)
 
 
 def report(face: str, name: str, samples: list[float], records: int) -> None:

@@ -17,21 +17,32 @@ from time import perf_counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import demo_server_process  # noqa: E402
-from explorer.core import StreamRequest, open_stream  # noqa: E402
-from explorer.tui.app import ExplorerApp  # noqa: E402
+from bench.common import demo_server_process
+from explorer.core import StreamRequest, open_stream
+from explorer.options import Options
+from explorer.tui.app import ExplorerApp
+from explorer.tui.main_screen import MainScreen
 
 
-class TimedApp(ExplorerApp):
-    """The real app, noting when each follow-toggle keypress is handled."""
+class TimedScreen(MainScreen):
+    """The real main screen, noting when each follow-toggle keypress is handled."""
 
-    def __init__(self, request: StreamRequest) -> None:
-        super().__init__(request, start=False)
-        self.handled: list[float] = []
+    handled: list[float] = []
 
     def action_toggle_follow(self) -> None:
         self.handled.append(perf_counter())
         super().action_toggle_follow()
+
+
+class TimedApp(ExplorerApp):
+    def __init__(self, request: StreamRequest) -> None:
+        super().__init__(Options(request), start=False)
+        self.handled: list[float] = []
+
+    def get_default_screen(self) -> MainScreen:
+        screen = TimedScreen(self.options)
+        screen.handled = self.handled
+        return screen
 
 
 async def engine_alone(request: StreamRequest) -> tuple[float, int]:
@@ -42,7 +53,7 @@ async def engine_alone(request: StreamRequest) -> tuple[float, int]:
         sink.append(record)
         if len(sink) > 100_000:
             sink.clear()
-    return perf_counter() - start, record.get("records")
+    return perf_counter() - start, record.summary.records
 
 
 async def app_run(request: StreamRequest, press_every: float) -> tuple[float, int, list[float]]:
@@ -50,12 +61,13 @@ async def app_run(request: StreamRequest, press_every: float) -> tuple[float, in
     app = TimedApp(request)
     latencies: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
+        session = app.main.session
         start = perf_counter()
-        app.action_start()
+        app.main.action_start()
         next_press = start + press_every
-        while app.session.stats.state not in ("done", "error"):
+        while session.final is None or app.main.log_widget.rows[-1] is not session.final:
             await asyncio.sleep(0.005)
-            if perf_counter() >= next_press and app.session.stats.state == "streaming":
+            if perf_counter() >= next_press and session.state == "streaming":
                 pressed = perf_counter()
                 before = len(app.handled)
                 await pilot.press("ctrl+f")
@@ -63,9 +75,9 @@ async def app_run(request: StreamRequest, press_every: float) -> tuple[float, in
                     latencies.append(app.handled[-1] - pressed)
                 next_press = perf_counter() + press_every
         elapsed = perf_counter() - start
-        if app.session.stats.state == "error":
-            raise RuntimeError(app.session.stats.final)
-        return elapsed, app.session.stats.records, latencies
+        if session.state == "error":
+            raise RuntimeError(session.final)
+        return elapsed, session.stats.records, latencies
 
 
 async def main(base: str, mb: int, line: int, runs: int) -> None:

@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 from explorer.core import StreamRequest  # noqa: E402
 from explorer.demo.catalog import CATALOG, find_pair  # noqa: E402
+from explorer.options import Options  # noqa: E402
 from explorer.tui.app import ExplorerApp  # noqa: E402
 
 OUT = ROOT / "screenshots"
@@ -27,27 +28,30 @@ SHOTS = [
 ]
 
 
+async def until_ended(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Until the stream's worker finished and the last flush drew it."""
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if pilot.app.main.session.state != "idle":
+            break
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.3)
+
+
 async def shoot_stream(name: str, path: str, mode: str) -> None:
     """As `explorer --demo PATH --mode MODE` shows it once the stream has ended."""
-    app = ExplorerApp(StreamRequest(url="", mode=mode), demo=True, demo_path=path, start=True)
+    app = ExplorerApp(Options(StreamRequest(url="", mode=mode), demo=True, demo_path=path), start=True)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            if app.session.stats.state in ("done", "error"):
-                break
-            await pilot.pause(0.05)
-        await pilot.pause(0.3)
+        await until_ended(pilot)
         app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
 
 
 async def shoot_timeline() -> None:
     """The timeline tab after a stream that paused in the middle."""
-    app = ExplorerApp(StreamRequest(url="", mode="lines"), demo=True,
-                      demo_path="/fault/stall?count=20&interval=0.05&stall=1.2", start=True)
+    app = ExplorerApp(Options(StreamRequest(url="", mode="lines"), demo=True,
+                              demo_path="/fault/stall?count=20&interval=0.05&stall=1.2"), start=True)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            if app.session.stats.state in ("done", "error"):
-                break
-            await pilot.pause(0.05)
+        await until_ended(pilot)
         app.query_one("#tabs").active = "timeline-tab"
         await pilot.pause(0.5)
         app.save_screenshot(filename="timeline.svg", path=str(OUT))
@@ -55,19 +59,16 @@ async def shoot_timeline() -> None:
 
 async def shoot_compare() -> None:
     """`explorer compare --pair chunked-vs-length` once both sides are done."""
-    app = ExplorerApp(demo=True, compare=find_pair("chunked-vs-length"))
+    app = ExplorerApp(compare=find_pair("chunked-vs-length"))
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.05)
-            panes = list(app.screen.query("StreamPane"))
-            if panes and all(p.session.stats.state == "done" for p in panes):
-                break
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
         await pilot.pause(0.3)
         app.save_screenshot(filename="compare.svg", path=str(OUT))
 
 
 async def shoot_catalog() -> None:
-    app = ExplorerApp(demo=True)
+    app = ExplorerApp(Options(StreamRequest(url=""), demo=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         catalog = app.query_one("#catalog")

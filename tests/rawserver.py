@@ -12,9 +12,9 @@ import ssl
 import struct
 import threading
 import time
-from typing import Sequence, Union
+from typing import Sequence
 
-Step = Union[bytes, tuple]
+Step = bytes | tuple
 
 
 class RawServer:
@@ -33,7 +33,7 @@ class RawServer:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/"
 
-    def __enter__(self) -> "RawServer":
+    def __enter__(self) -> RawServer:
         thread = threading.Thread(target=self._accept, daemon=True)
         thread.start()
         self._threads.append(thread)

@@ -9,8 +9,8 @@ import pytest
 
 from explorer.core.errors import StreamError
 from explorer.core.modes.sse import SSEParser
-from explorer.core.record import SSEEvent
 from explorer.core.modes.zlib import MemberDecoder
+from explorer.core.record import SSEEvent
 
 SSE_STREAM = (
     "\ufeff: comment\r\n"

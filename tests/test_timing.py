@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+from pathlib import Path
 
 import pytest
 
+from explorer.cli import main
 from explorer.core import StreamRequest
 from explorer.core.timing import GapStats, TimeBuckets, TimingStage
 from explorer.demo.catalog import PAIRS, find_pair
@@ -17,6 +20,9 @@ from explorer.tui.widgets.timeline import Timeline
 
 from .apps import app_for, records, until, until_ended
 from .helpers import of_kind, run_get
+
+# Fields whose values are times (they differ between two runs; their presence and type must not).
+TIMES = {"t", "gap", "duration", "ttfb", "phases", "started_at", "gap_p50", "gap_p90", "gap_p99", "gap_max", "headers"}
 
 
 def test_paced_stream_reports_its_gap_and_no_stall(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,8 +47,6 @@ def test_stall_marked_in_jsonl_and_text(capsys: pytest.CaptureFixture[str]) -> N
     status, records, _ = run_get(capsys, "--demo", path, "--mode", "lines")
     stalled = [r for r in of_kind(records, "line") if r.get("stall")]
     assert status == 0 and [r["data"] for r in stalled] == ["Line after the stall"] and records[-1]["stalls"] == 1
-    from explorer.cli import main
-
     assert main(["get", "--demo", path, "--mode", "lines", "--stats", "--stall", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "⏸ the server paused: 1." in out and "1 stalls" in out and "phases: DNS" in out and "peak 1 s" in out
@@ -142,3 +146,22 @@ async def test_compare_chunked_vs_content_length() -> None:
         assert a.session.state == b.session.state == "stopped"
         await pilot.press("escape")
         assert not isinstance(app.screen, CompareScreen)
+
+
+async def test_get_and_app_captures_agree_on_a_stall_stream(demo_url: str, tmp_path: Path) -> None:
+    """One timing stage in core: `get -o` and the app's `-o` carry the same kinds, flags and end fields."""
+    url = demo_url + "/fault/stall?count=3&interval=0.05&stall=1.1"
+    from_get, from_app = tmp_path / "get.jsonl", tmp_path / "app.jsonl"
+    status = await asyncio.to_thread(main, ["get", url, "--mode", "lines", "--format", "jsonl", "-o", str(from_get)])
+    app = app_for(StreamRequest(url, mode="lines"), output=str(from_app))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until_ended(pilot)
+    captures = [[json.loads(line) for line in path.read_text().splitlines()] for path in (from_get, from_app)]
+    assert status == 0
+    for capture in captures:
+        assert [r["kind"] for r in capture] == ["response", "line", "line", "line", "line", "end"]
+        assert [r.get("stall", False) for r in capture] == [False, False, False, False, True, False]
+        assert capture[-1]["stalls"] == 1 and capture[-1]["gap_count"] == 3
+    shape = [[(key, type(value)) for key, value in r.items() if key not in TIMES] for r in captures[0]]
+    assert shape == [[(key, type(value)) for key, value in r.items() if key not in TIMES] for r in captures[1]]
+    assert [r.get("data") for r in captures[0]] == [r.get("data") for r in captures[1]]

@@ -18,9 +18,10 @@ class StreamContext:
     `t0` is taken just before the request is sent; every stamp is
     `perf_counter() - t0` taken the instant a read returns. Hot modes keep their
     own seq and gap counters in locals and only use `t0`; the rest call
-    `record()`. Modes pass every gap to `timing` (see timing.py) and set their own summary fields (`events`, `members`...) in
-    `mode_summary`. `abort` is what the max-time deadline calls to end a stream
-    early, and `expired` says that it did.
+    `record()`. Modes pass every gap to `timing` (see timing.py) and set
+    their own summary fields (`events`, `members`...) in `mode_summary`.
+    `abort` is what the max-time deadline calls to end a stream early, and
+    `expired` says that it did.
     """
 
     def __init__(self, max_time: float | None = None, timing: TimingStage | None = None) -> None:

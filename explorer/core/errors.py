@@ -6,6 +6,7 @@ import ssl
 
 import aiohttp
 import websockets
+from aiohttp.http_exceptions import HttpProcessingError
 from websockets.exceptions import ConnectionClosedError, InvalidStatus, InvalidURI
 
 
@@ -86,7 +87,7 @@ def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout:
         if isinstance(cause, aiohttp.http_exceptions.TransferEncodingError):
             return "truncated", "The chunked body was cut short: the connection closed before the last chunk."
         return "bad_body", f"The response body could not be read: {_first_line(str(cause or exc))}."
-    if isinstance(exc, aiohttp.ClientResponseError) and isinstance(exc.__cause__, aiohttp.http_exceptions.HttpProcessingError):
+    if isinstance(exc, aiohttp.ClientResponseError) and isinstance(exc.__cause__, HttpProcessingError):
         return "bad_framing", f"The server sent malformed HTTP: {_first_line(exc.message)}."
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "disconnected", "The server closed the connection without a complete response."
@@ -100,7 +101,8 @@ def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout:
         return "invalid_url", f"Not a usable URL: {exc}."
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
-        return "ws_handshake", f"The WebSocket handshake was refused: the server answered HTTP {status} {exc.response.reason_phrase}."
+        reason = exc.response.reason_phrase
+        return "ws_handshake", f"The WebSocket handshake was refused: the server answered HTTP {status} {reason}."
     if isinstance(exc, ConnectionClosedError):
         return ws_close_error(exc)
     if isinstance(exc, InvalidURI):

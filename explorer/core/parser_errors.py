@@ -40,4 +40,4 @@ def forward_parser_errors(resp: aiohttp.ClientResponse) -> None:
                 StreamError("bad_framing", f"The server sent malformed HTTP in the body: {_reason(cause)}.")
             )
 
-    protocol.set_exception = set_exception  # type: ignore[method-assign]
+    protocol.set_exception = set_exception  # type: ignore[method-assign,assignment]

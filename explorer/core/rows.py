@@ -77,9 +77,10 @@ def event_rows(record: Record, limit: int | None = None) -> Iterator[EventRow]:
             yield EventRow(record.seq, record.t, record.gap, label, sanitize(sse.event, 40), sanitize(sse.data))
     elif kind is Kind.MESSAGE:
         if record.binary:
-            yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", "binary", hex_preview(record.data or b""))
+            shown, name = hex_preview(record.data or b""), "binary"
         else:
-            yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", "text", sanitize(record.data))
+            shown, name = sanitize(record.data), "text"
+        yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", name, shown)
 
 
 def response_line(record: Record) -> str:

@@ -13,9 +13,9 @@ from typing import AsyncIterator
 
 from .context import StreamContext
 from .errors import describe
+from .modes.ws import open_websocket
 from .opened import Opened
 from .opening import open_http
-from .modes.ws import open_websocket
 from .record import Kind, Phases, Record, Summary
 from .request import StreamRequest
 from .timing import TimingStage

@@ -214,7 +214,6 @@ class TimeBuckets:
         return records, sizes, per * self.width
 
 
-_gap = attrgetter("gap")
 _size = attrgetter("size")
 
 

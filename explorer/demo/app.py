@@ -16,7 +16,7 @@ from .streaming import STREAM, EventLog
 from .websocket import OPEN_SOCKETS, close_open_sockets
 
 EVENT_LOG = web.AppKey("event_log", EventLog)
-ACTIVE_TASKS = web.AppKey("active_tasks", set)
+ACTIVE_TASKS: web.AppKey[set[asyncio.Task[object]]] = web.AppKey("active_tasks")
 
 log = logging.getLogger("explorer.demo")
 
@@ -37,6 +37,7 @@ def _guard(endpoint: Endpoint):  # type: ignore[no-untyped-def]
             raise web.HTTPBadRequest(text=f"{error}\n") from None
         tasks = request.app[ACTIVE_TASKS]
         task = asyncio.current_task()
+        assert task is not None  # a handler always runs in a task
         tasks.add(task)
         started = time.perf_counter()
         outcome = "completed"
@@ -85,7 +86,8 @@ _dumps = functools.partial(json.dumps, indent=2, ensure_ascii=False)
 
 async def _cancel_streams(app: web.Application) -> None:
     """on_shutdown: cancel streaming handlers so shutdown never waits on endless streams."""
-    for task in list(app[ACTIVE_TASKS]):
+    active = app[ACTIVE_TASKS]
+    for task in list(active):
         task.cancel()
 
 

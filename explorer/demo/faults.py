@@ -26,7 +26,7 @@ def _transport(request: web.Request) -> asyncio.Transport:
     transport = request.transport
     if transport is None:
         raise _Abandoned("client already gone")
-    return transport  # type: ignore[return-value]
+    return transport
 
 
 async def truncated(request: web.Request, p: Params) -> web.StreamResponse:

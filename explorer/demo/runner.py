@@ -65,7 +65,7 @@ class DemoServer:
         if runner is not None:
             await runner.cleanup()
 
-    async def __aenter__(self) -> "DemoServer":
+    async def __aenter__(self) -> DemoServer:
         await self.start()
         return self
 

@@ -32,10 +32,6 @@ class EventLog:
         """Call `listener(event)` for every event added from now on."""
         self._listeners.append(listener)
 
-    def unsubscribe(self, listener: Any) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
     def snapshot(self) -> list[dict[str, Any]]:
         return list(self._events)
 
@@ -68,7 +64,7 @@ class ChunkStream:
         self.bytes = 0
         request[STREAM] = self
 
-    async def open(self) -> "ChunkStream":
+    async def open(self) -> ChunkStream:
         await self.response.prepare(self.request)
         return self
 

@@ -11,7 +11,7 @@ from aiohttp import WSMsgType, web
 from .streaming import STREAM
 from .tutorial import Params, paced_sleep
 
-OPEN_SOCKETS = web.AppKey("open_sockets", set)
+OPEN_SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("open_sockets")
 
 
 async def _accept(request: web.Request) -> web.WebSocketResponse:
@@ -69,7 +69,8 @@ async def ws_echo(request: web.Request, p: Params) -> web.WebSocketResponse:
 
 async def close_open_sockets(app: web.Application) -> None:
     """on_shutdown: close every open WebSocket with 1001 (going away)."""
-    sockets = list(app[OPEN_SOCKETS])
+    open_sockets = app[OPEN_SOCKETS]
+    sockets = list(open_sockets)
     await asyncio.gather(
         *(ws.close(code=1001, message=b"server shutdown") for ws in sockets),
         return_exceptions=True,

@@ -231,7 +231,7 @@ class MainScreen(Screen[None]):
         self.query_one(DemoPanel).show_server(base)
         if base:
             self.query_one(RequestBar).suggest([demo_url(base, e.example, e.mode) for e in CATALOG])
-        return base  # type: ignore[no-any-return]
+        return base
 
     async def action_toggle_server(self) -> None:
         """Start or stop the embedded demo server."""

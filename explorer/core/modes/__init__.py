@@ -36,7 +36,7 @@ class ModeInfo:
 
     def reader(self) -> HttpMode:
         """The mode's `read` function (imported on first use: `--help` loads no network library)."""
-        return importlib.import_module(f"{__name__}.{self.name}").read  # type: ignore[no-any-return]
+        return importlib.import_module(f"{__name__}.{self.name}").read
 
 
 REGISTRY: dict[str, ModeInfo] = {info.name: info for info in (

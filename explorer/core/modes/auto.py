@@ -1,16 +1,9 @@
-"""auto: pick a read mode from the URL scheme and the response's Content-Type."""
+"""auto: pick a read mode from the response's Content-Type (ws:// and wss:// URLs are WebSockets already)."""
 
 from __future__ import annotations
 
-from yarl import URL
-
 JSON_TYPES = ("application/json", "application/x-ndjson", "application/ndjson", "application/jsonl",
               "application/x-jsonlines", "application/json-seq", "text/json")
-
-
-def mode_for_url(url: str) -> str | None:
-    """`ws` for ws:// and wss:// URLs; None when the response must decide."""
-    return "ws" if URL(url).scheme in ("ws", "wss") else None
 
 
 def mode_for_content_type(content_type: str) -> str:

@@ -18,6 +18,7 @@ from ..errors import StreamError
 from ..record import Flag, Kind, Record
 from ..request import StreamRequest
 
+
 def _too_long(cap: int, lines: int) -> StreamError:
     return StreamError(
         "line_too_long",

@@ -79,7 +79,8 @@ class MemberDecoder:
                 self.salvaged = b"".join(out)
                 raise StreamError(
                     "invalid_zlib",
-                    f"Invalid compressed data in member {self.members + 1}, in the read starting at byte {start}: {error}.",
+                    f"Invalid compressed data in member {self.members + 1}, "
+                    f"in the read starting at byte {start}: {error}.",
                 ) from None
             if self._decoder.eof:
                 data = self._decoder.unused_data

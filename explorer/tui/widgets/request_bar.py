@@ -43,14 +43,15 @@ class RequestBar(Horizontal):
 
     def __init__(self, url: str = "", mode: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
         super().__init__()
-        self._url, self._mode, self._chunk_size = url, mode, chunk_size
+        self.initial = (url, mode, chunk_size)
         self.suggestions: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(self._url, placeholder="http(s):// or ws(s):// URL, Enter to start", id="url")
-        yield Select([(mode, mode) for mode in MODES], value=self._mode, allow_blank=False, id="mode",
+        url, mode, chunk_size = self.initial
+        yield Input(url, placeholder="http(s):// or ws(s):// URL, Enter to start", id="url")
+        yield Select([(mode, mode) for mode in MODES], value=mode, allow_blank=False, id="mode",
                      tooltip="read mode")
-        yield Input(str(self._chunk_size), type="integer", id="chunk-size", tooltip="chunk size (chunked mode)")
+        yield Input(str(chunk_size), type="integer", id="chunk-size", tooltip="chunk size (chunked mode)")
         yield Button("Start", id="start", variant="success", tooltip="start streaming (ctrl+r)")
         yield Button("Stop", id="stop", variant="error", tooltip="stop streaming (ctrl+k)")
 
