@@ -65,7 +65,9 @@ async def app_run(request: StreamRequest, press_every: float) -> tuple[float, in
         start = perf_counter()
         app.main.action_start()
         next_press = start + press_every
-        while session.final is None or app.main.log_widget.rows[-1] is not session.final:
+        log = app.main.log_widget
+        # done once the end record and, after it, the phases note are on screen
+        while session.final is None or len(log.rows) < 2 or log.rows[-2] is not session.final:
             await asyncio.sleep(0.005)
             if perf_counter() >= next_press and session.state == "streaming":
                 pressed = perf_counter()
