@@ -68,7 +68,6 @@ class MainScreen(Screen[None]):
                  compare: ComparePair | tuple[Options, Options] | None = None) -> None:
         super().__init__()
         self.options = options
-        self.template = options.request
         self.start_now = start
         self.initial_compare = compare
         self.session = StreamSession()
@@ -88,7 +87,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield DemoPanel(id="demo")
             with Vertical(id="main"):
-                yield RequestBar(self.template.url, self.template.mode, self.template.chunk_size)
+                yield RequestBar(self.options.request.url, self.options.request.mode, self.options.request.chunk_size)
                 yield StatusBar()
                 with TabbedContent(id="tabs"):
                     with TabPane("Stream", id="stream-tab"):
@@ -118,7 +117,7 @@ class MainScreen(Screen[None]):
         if self.options.demo:
             base = await self.start_server()
             if base and self.options.demo_path:
-                self.query_one(RequestBar).fill(self.options.on_demo(base).url, self.template.mode)
+                self.query_one(RequestBar).fill(self.options.on_demo(base).url, self.options.request.mode)
             self.query_one("#catalog").focus()
         if self.start_now:
             self.action_start()
@@ -141,7 +140,7 @@ class MainScreen(Screen[None]):
 
     @on(RequestBar.StartRequested)
     def start_requested(self, message: RequestBar.StartRequested) -> None:
-        self.start_stream(dataclasses.replace(self.template, url=message.url, mode=message.mode,
+        self.start_stream(dataclasses.replace(self.options.request, url=message.url, mode=message.mode,
                                               chunk_size=message.chunk_size))
 
     def start_stream(self, request: StreamRequest) -> None:
@@ -269,9 +268,9 @@ class MainScreen(Screen[None]):
         base = await self.start_server()
         if base is None:
             return
-        a = dataclasses.replace(self.template, url=demo_url(base, pair.a.path, pair.a.mode), mode=pair.a.mode,
+        a = dataclasses.replace(self.options.request, url=demo_url(base, pair.a.path, pair.a.mode), mode=pair.a.mode,
                                 chunk_size=pair.a.chunk_size)
-        b = dataclasses.replace(self.template, url=demo_url(base, pair.b.path, pair.b.mode), mode=pair.b.mode,
+        b = dataclasses.replace(self.options.request, url=demo_url(base, pair.b.path, pair.b.mode), mode=pair.b.mode,
                                 chunk_size=pair.b.chunk_size)
         self.app.push_screen(CompareScreen(a, b, pair.title, pair.watch))
 

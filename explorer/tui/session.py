@@ -19,7 +19,7 @@ from textual.message import Message
 from ..core import Kind, Record, StreamRequest, open_stream
 from ..core.jsonl import JsonlRecorder
 from ..core.modes import REGISTRY, ModeInfo
-from ..core.record import DATA_KINDS, FINAL_KINDS
+from ..core.record import DATA_KINDS
 from ..core.timing import TimeBuckets, TimingStage
 
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets the UI run
@@ -27,6 +27,7 @@ PAYLOAD_CAP = 4096  # bytes of payload kept per displayed record; `size` keeps t
 SPARK_POINTS = 120
 RATE_WINDOW = 1.0  # seconds
 _size = attrgetter("size")
+_LIFECYCLE = frozenset((Kind.RESPONSE, Kind.END, Kind.ERROR))  # the records that post a message
 
 Source = Callable[[StreamRequest, TimingStage], AsyncIterator[Record]]
 
@@ -149,6 +150,17 @@ class StreamSession:
             self.stats.take(batch, only_data_inside=not self.mode.derives)
         return batch
 
+    def _lifecycle(self, record: Record) -> Message:
+        """Take in the response or the final record; the message that says so."""
+        if record.kind is Kind.RESPONSE:
+            self.response = record
+            self.state = "streaming"
+            return StreamResponded(self, record)
+        self.final = record
+        self.state = "error" if record.kind is Kind.ERROR else "done"
+        self.finished = perf_counter()
+        return StreamEnded(self, record)
+
     async def pump(self, request: StreamRequest, post: Callable[[Message], object],
                    recorder: JsonlRecorder | None = None) -> None:
         """Read `request` into `pending`; the only work a worker does per record.
@@ -163,15 +175,8 @@ class StreamSession:
             self.pending.append(record)  # not a local alias: a drain between reads replaces the list
             if recorder is not None:
                 recorder.write(record)
-            if record.kind is Kind.RESPONSE:
-                self.response = record
-                self.state = "streaming"
-                post(StreamResponded(self, record))
-            elif record.kind in FINAL_KINDS:
-                self.final = record
-                self.state = "error" if record.kind is Kind.ERROR else "done"
-                self.finished = perf_counter()
-                post(StreamEnded(self, record))
+            if record.kind in _LIFECYCLE:  # one set lookup per data record
+                post(self._lifecycle(record))
             count += 1
             if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
                 await asyncio.sleep(0)
