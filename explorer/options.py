@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core.modes import MODES
-from .core.request import DEFAULT_CHUNK_SIZE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LINE, StreamRequest
+from .core.request import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_HEADER_SIZE,
+    DEFAULT_MAX_LINE,
+    DEFAULT_MAX_MESSAGE,
+    DEFAULT_MAX_REDIRECTS,
+    StreamRequest,
+)
 from .core.timing import STALL_FACTOR, STALL_SECONDS
 
 
@@ -54,6 +62,14 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
     parser.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="S",
                         help=f"mark gaps of at least S seconds (and {STALL_FACTOR:g}x the median) as stalls "
                              f"(default {STALL_SECONDS:g})")
+    parser.add_argument("--max-redirects", type=int, default=DEFAULT_MAX_REDIRECTS, metavar="N",
+                        help=f"redirects to follow, 0 for none (default {DEFAULT_MAX_REDIRECTS})")
+    parser.add_argument("--max-header-size", type=int, default=DEFAULT_MAX_HEADER_SIZE, metavar="BYTES",
+                        help=f"largest response header block (default {DEFAULT_MAX_HEADER_SIZE})")
+    parser.add_argument("--max-message", type=int, default=DEFAULT_MAX_MESSAGE, metavar="BYTES",
+                        help=f"largest WebSocket message (default {DEFAULT_MAX_MESSAGE})")
+    parser.add_argument("--framing", action="store_true",
+                        help="read over the wire-level client and show the raw chunk framing (size lines, CRLFs)")
     parser.add_argument("--raw", action="store_true", help="do not decode Content-Encoding")
     parser.add_argument("-k", "--insecure", action="store_true", help="skip TLS certificate verification")
     parser.add_argument("--cacert", metavar="FILE", default=None, help="trust the CA certificates in FILE")
@@ -106,6 +122,10 @@ def parse_options(args: argparse.Namespace, *, url_required: bool = True, mode: 
         insecure=args.insecure,
         cacert=args.cacert,
         stall_seconds=args.stall,
+        max_redirects=args.max_redirects,
+        max_header_size=args.max_header_size,
+        max_message=args.max_message,
+        framing=args.framing,
     )
     problem = request.problem(url_required=url_required and not args.demo)
     if problem:

@@ -1,8 +1,12 @@
 """Records: the unit every face of explorer speaks.
 
 A `Record` is one thing that happened in a stream. Its payload is typed by
-kind: bytes for data records, a `Response` for `response`, an `SSEEvent` for
-`sse`, a tuple of ijson events for `event`, a `Summary` for `end` and `error`.
+kind: bytes for data records, a `Response` for `response`, `informational`
+(a 1xx before the final response) and `redirect` (one hop), an `SSEEvent` for
+`sse`, a tuple of ijson events for `event`, the trailer fields (a dict) for
+`trailers`, the raw size line or CRLF bytes for `framing`, and a `Summary` for
+`end` and `error`. A wire-mode `chunk` carries its chunk extensions as sent
+(for example ";name=value") in `value`, None when it has none.
 Per-record flags (stall, partial, framed...) are bits of `flags`, read through
 properties. The JSONL form lives in `jsonl.py`.
 """
@@ -27,6 +31,7 @@ class Kind(StrEnum):
     MESSAGE = "message"
     TOKEN = "token"
     TRAILERS = "trailers"
+    FRAMING = "framing"
     END = "end"
     ERROR = "error"
 

@@ -16,6 +16,9 @@ WS_SCHEMES = ("ws", "wss")
 DEFAULT_CHUNK_SIZE = 1024
 DEFAULT_MAX_LINE = 1024 * 1024
 DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_REDIRECTS = 10
+DEFAULT_MAX_HEADER_SIZE = 100 * 1024  # curl's limit for one header block
+DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024
 
 
 @dataclass
@@ -36,6 +39,10 @@ class StreamRequest:
     insecure: bool = False
     cacert: str | None = None
     stall_seconds: float = STALL_SECONDS
+    max_redirects: int = DEFAULT_MAX_REDIRECTS  # 0: do not follow
+    max_header_size: int = DEFAULT_MAX_HEADER_SIZE
+    max_message: int = DEFAULT_MAX_MESSAGE  # largest WebSocket message
+    framing: bool = False  # read over the wire-level client and show the raw chunk framing
 
     def problem(self, url_required: bool = True) -> str | None:
         """A sentence saying why this request cannot be sent, or None when it can.
@@ -61,6 +68,12 @@ class StreamRequest:
             return "The chunk size must be at least 1 byte."
         if self.max_line < 1:
             return "The line cap must be at least 1 byte."
+        if self.max_redirects < 0:
+            return "The redirect limit must be 0 (do not follow) or more."
+        if self.max_header_size < 1024:
+            return "The header size cap must be at least 1024 bytes."
+        if self.max_message < 1:
+            return "The WebSocket message cap must be at least 1 byte."
         for name in ("connect_timeout", "idle_timeout", "max_time", "stall_seconds"):
             value = getattr(self, name)
             if value is not None and value <= 0:
