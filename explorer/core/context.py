@@ -39,6 +39,19 @@ class StreamContext:
         self.ttfb: float | None = None
         self.last_byte = 0.0
         self.marks: dict[str, float] = {}
+        self.side: list[Record] = []  # records the body reader made between a mode's records (framing, trailers)
+        self.arrivals: Callable[[], tuple[float | None, float | None]] | None = None  # wire first/last byte
+
+    def byte_span(self) -> tuple[float | None, float | None]:
+        """First and last body byte (seconds since `t0`): on the wire when the client stamps them,
+        else the first and last data record."""
+        if self.arrivals is not None:
+            first, last = self.arrivals()
+            if first is not None:
+                return first - self.t0, (last or first) - self.t0
+        if self.ttfb is None:
+            return None, None
+        return self.ttfb, self.last_byte
 
     def start_clock(self) -> None:
         """Take `t0` now: the request is sent next."""

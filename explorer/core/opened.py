@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
 from .record import Record
@@ -14,8 +14,10 @@ def _nothing() -> None:
 
 @dataclass
 class Opened:
-    """The response record, the mode's records, and a check to run once the body ended cleanly."""
+    """The response record, the mode's records, a check to run once the body ended cleanly,
+    and the records before the response (1xx responses and redirect hops)."""
 
     response: Record
     records: AsyncIterator[Record]
     after_body: Callable[[], None] = _nothing
+    preamble: list[Record] = field(default_factory=list)

@@ -1,99 +1,199 @@
-"""Opening an HTTP stream: session, timeouts, the response record and the mode's reader."""
+"""Opening an HTTP stream: the client, redirects as records, the response record and the mode's reader.
+
+Wire mode (and `--framing` in any mode) reads with the wire-level h11 client,
+which shows 1xx responses, chunk framing and trailers; the other modes read
+with aiohttp. Both send each request exactly once, follow redirects here, and
+leave decoding to `decoding.py`.
+"""
 
 from __future__ import annotations
 
+import base64
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Callable, Protocol
 
-import aiohttp
+from yarl import URL
 
+from .body import Body, ByteReader, DecodingReader
 from .context import StreamContext
+from .decoding import ACCEPT_ENCODING, Decoder, decoder_for
 from .errors import StreamError
 from .modes import REGISTRY
 from .modes.auto import mode_for_content_type
 from .opened import Opened
-from .parser_errors import forward_parser_errors
-from .record import Kind, Response
+from .record import Kind, Record, Response
+from .redirects import Target, next_hop
 from .request import StreamRequest
+from .wire_client import Head, WireExchange
 
 
-def http_status_error(resp: aiohttp.ClientResponse) -> Callable[[], None]:
-    """After the body: an HTTP error status becomes the stream's error."""
-    def check() -> None:
-        if resp.status >= 400:
-            reason = f" {resp.reason}" if resp.reason else ""
-            raise StreamError("http_status", f"The server answered HTTP {resp.status}{reason}.")
-    return check
+class Hop(Protocol):
+    """One request and its response, from either client."""
+
+    head: Head
+    url: str
+    informational: list[Head]
+    trailers: list[tuple[str, str]] | None
+
+    @property
+    def content(self) -> ByteReader | None: ...
+
+    @property
+    def exchange(self) -> WireExchange | None: ...
+
+    @property
+    def first_byte(self) -> float | None: ...
+
+    @property
+    def last_byte(self) -> float | None: ...
+
+    def abort(self) -> None: ...
+
+    def release(self) -> None: ...
 
 
-def response_headers(resp: aiohttp.ClientResponse) -> dict[str, str]:
+def headers_dict(headers: list[tuple[str, str]]) -> dict[str, str]:
     """Headers as sent (repeated names joined with ', ')."""
     merged: dict[str, str] = {}
-    for name, value in resp.raw_headers:
-        key, text = name.decode("latin-1"), value.decode("latin-1")
+    for key, text in headers:
         merged[key] = f"{merged[key]}, {text}" if key in merged else text
     return merged
 
 
-def phase_tracer(ctx: StreamContext) -> aiohttp.TraceConfig:
-    """aiohttp hooks that note DNS, connect and request-sent times on the stream context."""
-    trace = aiohttp.TraceConfig()
-    hooks = {
-        "dns_start": trace.on_dns_resolvehost_start,
-        "dns_end": trace.on_dns_resolvehost_end,
-        "connect_start": trace.on_connection_create_start,
-        "connect_end": trace.on_connection_create_end,
-        "sent": trace.on_request_headers_sent,
-    }
-    for phase, signal in hooks.items():
-        signal.append(_marker(ctx, phase))
-    return trace
+def http_status_error(head: Head) -> Callable[[], None]:
+    """After the body: an HTTP error status becomes the stream's error."""
+    def check() -> None:
+        if head.status >= 400:
+            reason = f" {head.reason}" if head.reason else ""
+            raise StreamError("http_status", f"The server answered HTTP {head.status}{reason}.")
+    return check
 
 
-def _marker(ctx: StreamContext, phase: str) -> Callable[[object, object, object], Awaitable[None]]:
-    async def mark(session: object, context: object, params: object) -> None:
-        ctx.mark(phase)
-    return mark
+class _Failing:
+    """A body reader that raises the decoder's problem on its first read, after the response record."""
+
+    def __init__(self, error: StreamError) -> None:
+        self._error = error
+
+    async def readany(self) -> bytes:
+        raise self._error
+
+    async def read(self, n: int = -1) -> bytes:
+        raise self._error
+
+    def read_nowait(self, n: int = -1) -> bytes:
+        raise self._error
 
 
 @asynccontextmanager
 async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator[Opened | None]:
-    """Send the request and yield the open response (None if max time ran out first).
+    """Send the request (and its redirects) and yield the open response (None if max time ran out first)."""
+    if request.mode == "wire" or request.framing:
+        client: _Client = _WireClient(request, ctx)
+    else:
+        from .aiohttp_client import AiohttpClient
 
-    No total timeout (streams can be endless): only connect and between-reads
-    limits. zlib mode and --raw read the bytes as sent.
-    """
-    raw_bytes = request.raw or REGISTRY[request.mode].raw_bytes
-    timeout = aiohttp.ClientTimeout(total=None, sock_connect=request.connect_timeout, sock_read=request.idle_timeout)
-    ssl = request.ssl_context()
-    async with aiohttp.ClientSession(timeout=timeout, auto_decompress=not raw_bytes,
-                                     trace_configs=[phase_tracer(ctx)]) as session:
+        client = AiohttpClient(request, ctx)
+    try:
         ctx.start_clock()
-        async with ctx.until_deadline():
-            resp = await session.request(
-                request.method,
-                request.url,
-                headers=request.headers or None,
-                data=request.body,
-                ssl=True if ssl is None else ssl,
-            )
-        if ctx.expired:
-            yield None
-            return
-        async with resp:
-            forward_parser_errors(resp)
-            content_type = resp.headers.get("Content-Type", "")
-            mode = request.mode if request.mode != "auto" else mode_for_content_type(content_type)
-            record = ctx.record(Kind.RESPONSE, ctx.now(), value=Response(
-                status=resp.status,
-                reason=resp.reason or "",
-                http_version=f"{resp.version.major}.{resp.version.minor}" if resp.version else "",
-                headers=response_headers(resp),
-                url=str(resp.url),
-                mode=mode,
-                started_at=ctx.started_at,
-            ))
-            ctx.abort = resp.close
-            ctx.mark("headers")
-            reader = REGISTRY["any" if resp.status >= 400 else mode].reader()
-            yield Opened(record, reader(resp, ctx, request), http_status_error(resp))
+        preamble: list[Record] = []
+        url = URL(request.url)
+        target = Target(url.with_user(None), request.method, _request_headers(request, url), request.body)
+        followed = 0
+        while True:
+            async with ctx.until_deadline():
+                hop: Hop = await client.send(target.url, target.method, target.headers, target.body)
+            if ctx.expired:
+                yield None
+                return
+            preamble += [ctx.record(Kind.INFORMATIONAL, head.t, value=_response(head, hop.url, request.mode, ctx))
+                         for head in hop.informational]
+            ctx.abort = hop.abort
+            try:
+                following = next_hop(hop.head, target, followed, request.max_redirects)
+            except StreamError:
+                hop.release()
+                raise
+            if following is None:
+                break
+            preamble.append(ctx.record(Kind.REDIRECT, hop.head.t, value=_response(hop.head, hop.url, request.mode,
+                                                                                 ctx)))
+            hop.release()
+            target, followed = following, followed + 1
+        ctx.arrivals = lambda: (hop.first_byte, hop.last_byte)
+        head = hop.head
+        content_type = next((v for k, v in head.headers if k.lower() == "content-type"), "")
+        mode = request.mode if request.mode != "auto" else mode_for_content_type(content_type)
+        if head.status >= 400:
+            mode = "any"
+        ctx.marks["headers"] = head.t
+        response = ctx.record(Kind.RESPONSE, head.t, value=_response(head, hop.url, mode, ctx))
+        body = _body(hop, request, mode)
+        reader = REGISTRY[mode].reader()
+        check = http_status_error(head)
+
+        def after_body() -> None:
+            if hop.trailers:
+                ctx.side.append(ctx.record(Kind.TRAILERS, ctx.now(), value=headers_dict(hop.trailers)))
+            check()
+
+        try:
+            yield Opened(response, reader(body, ctx, request), after_body, preamble)
+        finally:
+            hop.release()
+    finally:
+        await client.close()
+
+
+def _body(hop: Hop, request: StreamRequest, mode: str) -> Body:
+    headers = headers_dict(hop.head.headers)
+    assert hop.content is not None
+    decoder: Decoder | None = None
+    content: ByteReader = hop.content
+    if not request.raw:
+        try:
+            decoder = decoder_for(headers)
+        except StreamError as error:
+            content = _Failing(error)
+    if decoder is not None and not REGISTRY[mode].raw_bytes and mode != "wire":
+        content = DecodingReader(hop.content, decoder)
+    return Body(content, headers, decoder, hop.exchange)
+
+
+def _request_headers(request: StreamRequest, url: URL) -> list[tuple[str, str]]:
+    headers = list(request.headers)
+    names = {name.lower() for name, _ in headers}
+    if url.user is not None and "authorization" not in names:
+        token = base64.b64encode(f"{url.user}:{url.password or ''}".encode()).decode()
+        headers.append(("Authorization", f"Basic {token}"))
+    if "accept-encoding" not in names and not request.raw:
+        headers.append(("Accept-Encoding", ACCEPT_ENCODING))
+    if "user-agent" not in names:
+        headers.append(("User-Agent", "explorer"))
+    if "accept" not in names:
+        headers.append(("Accept", "*/*"))
+    return headers
+
+
+def _response(head: Head, url: str, mode: str, ctx: StreamContext) -> Response:
+    return Response(status=head.status, reason=head.reason, http_version=head.http_version,
+                    headers=headers_dict(head.headers), url=url, mode=mode, started_at=ctx.started_at)
+
+
+class _Client(Protocol):
+    async def send(self, url: URL, method: str, headers: list[tuple[str, str]], body: bytes | None) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
+class _WireClient:
+    """Hops over the wire-level client: a fresh exchange (and connection) for each."""
+
+    def __init__(self, request: StreamRequest, ctx: StreamContext) -> None:
+        self.request, self.ctx = request, ctx
+
+    async def send(self, url: URL, method: str, headers: list[tuple[str, str]], body: bytes | None) -> WireExchange:
+        return await WireExchange(self.request, self.ctx).send(url, method, headers, body)
+
+    async def close(self) -> None:
+        return None

@@ -1,6 +1,6 @@
 """Read modes: each turns a response (or a WebSocket) into Records.
 
-An HTTP mode is a module with `read(resp, ctx, request) -> AsyncIterator[Record]`;
+An HTTP mode is a module with `read(body, ctx, request) -> AsyncIterator[Record]`;
 it stamps each record the instant its read returns, passes gaps to
 `ctx.timing`, tallies its totals on `ctx`, and raises `StreamError` for
 problems it detects itself. Adding a mode: write its module, then add one
@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, AsyncIterator, Callable
 
 if TYPE_CHECKING:
-    from aiohttp import ClientResponse
-
+    from ..body import Body
     from ..context import StreamContext
     from ..record import Record
     from ..request import StreamRequest
 
-    HttpMode = Callable[[ClientResponse, StreamContext, StreamRequest], AsyncIterator[Record]]
+    HttpMode = Callable[[Body, StreamContext, StreamRequest], AsyncIterator[Record]]
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import AsyncIterator
 
-from aiohttp import ClientResponse
-
+from ..body import Body
 from ..context import StreamContext
 from ..record import Record
 from ..request import StreamRequest
 from .stamp import stamp_reads
 
 
-def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     return stamp_reads(resp.content.readany, ctx)

@@ -12,14 +12,13 @@ from __future__ import annotations
 from time import perf_counter
 from typing import AsyncIterator
 
-from aiohttp import ClientResponse
-
+from ..body import Body
 from ..context import StreamContext
 from ..record import Kind, Record
 from ..request import StreamRequest
 
 
-async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     content, n = resp.content, request.chunk_size
     read_nowait, read_waiting = content.read_nowait, content.read
     t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None

@@ -11,8 +11,7 @@ from __future__ import annotations
 from time import perf_counter
 from typing import AsyncIterator
 
-from aiohttp import ClientResponse
-
+from ..body import Body
 from ..context import StreamContext
 from ..errors import StreamError
 from ..record import Flag, Kind, Record
@@ -26,7 +25,7 @@ def _too_long(cap: int, lines: int) -> StreamError:
     )
 
 
-async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     t0, seq, last, total, first, cap = ctx.t0, 0, 0.0, 0, None, request.max_line
     timing, line_kind = ctx.timing, Kind.LINE
     readany = resp.content.readany

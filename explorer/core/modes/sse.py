@@ -15,8 +15,7 @@ import json
 import re
 from typing import AsyncIterator
 
-from aiohttp import ClientResponse
-
+from ..body import Body
 from ..context import StreamContext
 from ..record import Kind, Record, SSEEvent
 from ..request import StreamRequest
@@ -118,7 +117,7 @@ def llm_token(data: str) -> str | None:
     return None
 
 
-async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     parser = SSEParser()
     events = 0
     async for chunk in stamp_reads(resp.content.readany, ctx):

@@ -1,62 +1,71 @@
-"""wire: `iter_chunks()` reassembled into the server's real HTTP/1.1 chunks.
+"""wire: one record per HTTP/1.1 chunk as framed on the wire, read by the h11 client.
 
-aiohttp may hand a large chunk over as `(part, False)` then `(rest, True)`, and
-may add a final `(b"", True)`. A Content-Length body has no chunk framing at
-all: every read then says False, so we pass reads through, flagged
-`UNFRAMED` for the faces to say so.
+Each `chunk` record's `size` is the chunk's size as framed, its `data` the
+chunk's bytes, decoded when the body has a Content-Encoding (`Flag.DECODED`:
+a chunk that decodes to nothing still gets its record), and its `value` the
+chunk extensions as sent. With `--framing` the size lines and CRLFs come as
+`framing` records between them. A body without chunk framing (Content-Length
+or close-delimited) gives one record per socket read, flagged `UNFRAMED`.
 """
 
 from __future__ import annotations
 
-from time import perf_counter
 from typing import AsyncIterator
 
-from aiohttp import ClientResponse
-
+from ..body import Body
+from ..chunk_framing import Framing
 from ..context import StreamContext
 from ..record import Flag, Kind, Record
 from ..request import StreamRequest
-from .stamp import stamp_reads
+from ..wire_client import Piece
 
 
-def is_chunked(resp: ClientResponse) -> bool:
-    return "chunked" in resp.headers.get("Transfer-Encoding", "").lower()
-
-
-async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
-    if not is_chunked(resp):
-        ctx.mode_summary["framing"] = "none (Content-Length or close-delimited body)"
-        async for record in stamp_reads(resp.content.readany, ctx, Flag.UNFRAMED):
-            yield record
-        return
-    ctx.mode_summary["framing"] = "chunked"
-    t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
+async def read(body: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+    exchange, decoder, show_framing = body.exchange, body.decoder, request.framing
+    assert exchange is not None, "wire mode reads with the wire-level client"
+    ctx.mode_summary["framing"] = "chunked" if exchange.chunked else "none (Content-Length or close-delimited body)"
+    flags = (Flag.FRAMED if exchange.chunked else Flag.UNFRAMED) | (Flag.DECODED if decoder else 0)
+    seq, last, total, first = 0, 0.0, 0, None
     timing, chunk = ctx.timing, Kind.CHUNK
     pending: list[bytes] = []
+    extensions: str | None = None
     t = 0.0
     try:
-        async for data, end_of_chunk in resp.content.iter_chunks():
-            t = perf_counter() - t0
-            if not end_of_chunk:
-                pending.append(data)
-                continue
-            if pending:
-                pending.append(data)
-                data = b"".join(pending)
+        while not exchange.done:
+            items = await exchange.body_reads()
+            t = exchange.at
+            if not exchange.chunked:  # no framing: one record per read
+                whole = b"".join(i.data for i in items if isinstance(i, Piece))
+                if not whole:
+                    continue
+                items = [Piece(whole, True, True, None)]
+            for item in items:
+                if isinstance(item, Framing):
+                    if show_framing:
+                        yield ctx.record(Kind.FRAMING, t, len(item.raw), item.raw)
+                    continue
+                if item.start:
+                    extensions = item.extensions
+                pending.append(item.data)
+                if not item.end:
+                    continue
+                data = pending[0] if len(pending) == 1 else b"".join(pending)
                 pending.clear()
-            if data:
                 gap = t - last
-                yield Record(chunk, seq, t, gap, len(data), data, None, Flag.FRAMED | timing.note(gap, seq))
+                shown = decoder.feed(data) if decoder else data
+                yield Record(chunk, seq, t, gap, len(data), shown, extensions, flags | timing.note(gap, seq))
                 first = t if first is None else first
                 seq += 1
                 total += len(data)
                 last = t
+        if decoder:
+            decoder.finish()
     except Exception:
         if pending:  # keep what arrived of the unfinished chunk
             data = b"".join(pending)
             gap = t - last
-            yield Record(chunk, seq, t, gap, len(data), data, None,
-                         Flag.FRAMED | Flag.PARTIAL | timing.note(gap, seq))
+            yield Record(chunk, seq, t, gap, len(data), data, extensions,
+                         (flags & ~Flag.DECODED) | Flag.PARTIAL | timing.note(gap, seq))
             first = t if first is None else first
             seq += 1
             total += len(data)

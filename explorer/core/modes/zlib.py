@@ -13,8 +13,7 @@ import zlib
 from time import perf_counter
 from typing import AsyncIterator
 
-from aiohttp import ClientResponse
-
+from ..body import Body
 from ..context import StreamContext
 from ..errors import StreamError
 from ..record import Flag, Kind, Record
@@ -92,7 +91,7 @@ class MemberDecoder:
         return b"".join(out)
 
 
-async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
+async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
     timing, chunk = ctx.timing, Kind.CHUNK
     decoder = MemberDecoder()

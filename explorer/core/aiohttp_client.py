@@ -1,0 +1,123 @@
+"""The everyday HTTP client: aiohttp (its C parser is fast), with wire stamps and exactly one attempt.
+
+Bodies are read as sent (`auto_decompress` off) and decoded in `decoding.py`,
+the same way for every mode. A protocol subclass stamps each socket read
+that carries body bytes, so first and last byte mean the wire whatever a mode
+does with the bytes. Every hop gets a fresh connection, so its phases are its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from time import perf_counter
+from typing import Awaitable, Callable
+
+import aiohttp
+from aiohttp.client_proto import ResponseHandler
+from yarl import URL
+
+from .body import ByteReader
+from .context import StreamContext
+from .parser_errors import forward_parser_errors
+from .request import StreamRequest
+from .wire_client import Head
+
+
+class StampingHandler(ResponseHandler):
+    """aiohttp's protocol, noting when socket reads brought body bytes (perf_counter)."""
+
+    first_byte: float | None = None
+    last_byte: float | None = None
+    _seen = 0
+
+    def data_received(self, data: bytes) -> None:
+        t = perf_counter()
+        super().data_received(data)
+        payload = self._payload
+        if payload is not None and payload.total_bytes != self._seen:
+            self._seen = payload.total_bytes
+            self.last_byte = t
+            if self.first_byte is None:
+                self.first_byte = t
+
+
+class AiohttpHop:
+    """One request and response on aiohttp: the head, the body as sent, and the wire stamps."""
+
+    informational: list[Head] = []  # aiohttp's parser drops 1xx responses
+    trailers: list[tuple[str, str]] | None = None  # and trailers
+    exchange = None
+
+    def __init__(self, resp: aiohttp.ClientResponse, t: float) -> None:
+        self._resp = resp
+        connection = resp.connection
+        protocol = connection.protocol if connection is not None else None
+        self._handler = protocol if isinstance(protocol, StampingHandler) else None
+        reason = (resp.reason or "").encode("utf-8", "surrogateescape").decode("latin-1")
+        version = f"{resp.version.major}.{resp.version.minor}" if resp.version else ""
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in resp.raw_headers]
+        self.head = Head(resp.status, reason, version, headers, t)
+        self.url = str(resp.url)
+        self.content: ByteReader = resp.content
+        forward_parser_errors(resp)
+
+    @property
+    def first_byte(self) -> float | None:
+        return self._handler.first_byte if self._handler else None
+
+    @property
+    def last_byte(self) -> float | None:
+        return self._handler.last_byte if self._handler else None
+
+    def abort(self) -> None:
+        self._resp.close()
+
+    def release(self) -> None:
+        self._resp.close()
+
+
+class AiohttpClient:
+    """A session for one stream's hops."""
+
+    def __init__(self, request: StreamRequest, ctx: StreamContext) -> None:
+        self.request, self.ctx = request, ctx
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=request.connect_timeout,
+                                        sock_read=request.idle_timeout)
+        connector = aiohttp.TCPConnector(force_close=True)
+        connector._factory = functools.partial(StampingHandler, loop=asyncio.get_running_loop())  # type: ignore[assignment]
+        self.session = aiohttp.ClientSession(
+            timeout=timeout, auto_decompress=False, trace_configs=[phase_tracer(ctx)], connector=connector,
+            max_line_size=request.max_header_size, max_field_size=request.max_header_size,
+        )
+        self.session._retry_connection = False  # one request means one request (aiohttp resends GETs once)
+
+    async def send(self, url: URL, method: str, headers: list[tuple[str, str]], body: bytes | None) -> AiohttpHop:
+        ssl = self.request.ssl_context()
+        resp = await self.session.request(method, url, headers=headers or None, data=body,
+                                          ssl=True if ssl is None else ssl, allow_redirects=False)
+        return AiohttpHop(resp, self.ctx.now())
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+def phase_tracer(ctx: StreamContext) -> aiohttp.TraceConfig:
+    """aiohttp hooks that note DNS, connect and request-sent times on the stream context."""
+    trace = aiohttp.TraceConfig()
+    hooks = {
+        "dns_start": trace.on_dns_resolvehost_start,
+        "dns_end": trace.on_dns_resolvehost_end,
+        "connect_start": trace.on_connection_create_start,
+        "connect_end": trace.on_connection_create_end,
+        "sent": trace.on_request_headers_sent,
+    }
+    for phase, signal in hooks.items():
+        signal.append(_marker(ctx, phase))
+    return trace
+
+
+def _marker(ctx: StreamContext, phase: str) -> Callable[[object, object, object], Awaitable[None]]:
+    async def mark(session: object, context: object, params: object) -> None:
+        ctx.mark(phase)
+    return mark
