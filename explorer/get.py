@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
-from typing import IO
+from contextlib import contextmanager
+from typing import IO, Iterator
 
 from .core import Kind, Record, open_stream
 from .core.format import fmt_bytes, fmt_ms, gaps_line, phases_line
 from .core.jsonl import JsonlRecorder, jsonl_lines
 from .core.record import DATA_KINDS, FINAL_KINDS
-from .core.rows import Row, data_row, event_rows, final_line, response_line
+from .core.rows import META_KINDS, Row, data_row, event_rows, final_line, meta_line, response_line
 from .core.sanitize import sanitize
 from .core.timing import TimeBuckets, TimingStage
 from .options import Options, UsageError, add_request_arguments, parse_options
@@ -63,6 +65,11 @@ class TextPrinter:
                                f"{event.label} {event.name} {event.value}".rstrip()))
         elif kind is Kind.RESPONSE:
             write(response_line(record) + "\n" + HEADER)
+        elif kind in META_KINDS:
+            write(meta_line(record) + "\n")
+        elif kind is Kind.FRAMING:
+            row = data_row(record)
+            write(text_row(row.label, row.seq, row.t, row.gap, row.size, row.text))
         elif kind in FINAL_KINDS:
             summary = record.summary
             write(final_line(record) + "\n")
@@ -75,45 +82,104 @@ class TextPrinter:
         self.out.flush()
 
 
+PEAK_WINDOW = 1.0  # seconds: the window of the peak rate
+
+
 def rate_line(arrivals: TimeBuckets) -> str:
-    """Average and peak one-second rates, from the arrival buckets."""
+    """The average rate from the request to the last arrival, and the peak over 1 s windows.
+
+    A stream shorter than the window has no peak window: its average over its
+    own length is all there is to say, not a count divided by a second it never lasted.
+    """
     records, sizes, width = arrivals.resample(10_000)
-    span = max(arrivals.last, width)
-    window = max(1, round(1.0 / width))
-    peak_records = max((sum(records[i:i + window]) for i in range(max(1, len(records) - window + 1))), default=0)
-    peak_bytes = max((sum(sizes[i:i + window]) for i in range(max(1, len(sizes) - window + 1))), default=0)
-    scale = 1.0 / (window * width)
-    return (f"average {sum(records) / span:,.1f} records/s, {fmt_bytes(sum(sizes) / span)}/s; "
-            f"peak 1 s window {peak_records * scale:,.1f} records/s, {fmt_bytes(peak_bytes * scale)}/s")
+    count, total, span = sum(records), sum(sizes), arrivals.last
+    if not count:
+        return "no data records"
+    if span <= 0:
+        return f"{count:,} records, {fmt_bytes(total)}, all at once: no rate"
+    average = f"average {count / span:,.1f} records/s, {fmt_bytes(total / span)}/s over {fmt_ms(span)}"
+    if span < PEAK_WINDOW:
+        return f"{average} (too short for a {PEAK_WINDOW:g} s peak window)"
+    window = max(1, round(PEAK_WINDOW / width))
+    starts = range(max(1, len(records) - window + 1))
+    peak_records = max(sum(records[i:i + window]) for i in starts)
+    peak_bytes = max(sum(sizes[i:i + window]) for i in starts)
+    seconds = window * width
+    return (f"{average}; peak {seconds:g} s window {peak_records / seconds:,.1f} records/s, "
+            f"{fmt_bytes(peak_bytes / seconds)}/s")
+
+
+class Interrupt:
+    """Ctrl-C while a stream runs: end it through the engine's own end path, then exit 130.
+
+    The first Ctrl-C cancels the streaming task; `open_stream(end_on_cancel=True)`
+    turns that into its `end` record (`stopped: interrupted`), which is printed
+    like any other. A second Ctrl-C is Python's KeyboardInterrupt again.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.streaming = False  # the engine has not yet yielded its final record
+
+    @contextmanager
+    def armed(self) -> Iterator[None]:
+        """Catch SIGINT on the running loop for the duration of the block (where the platform lets us)."""
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+
+        def on_sigint() -> None:
+            self.pressed = True
+            loop.remove_signal_handler(signal.SIGINT)  # the next Ctrl-C raises KeyboardInterrupt
+            if self.streaming and task is not None:
+                task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signal handlers here (Windows, a thread)
+            yield
+            return
+        try:
+            yield
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
 
 
 async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, show_stats: bool = False,
-                    base_url: str | None = None) -> Record | None:
+                    base_url: str | None = None, interrupt: Interrupt | None = None) -> Record | None:
     """Run one stream, printing each record as the engine made it; return the final record."""
     request = options.on_demo(base_url) if base_url else options.request
     timing = TimingStage(request.stall_seconds) if show_stats else None
     printer = TextPrinter(sys.stdout, timing) if fmt == "text" else None
+    interrupt = interrupt or Interrupt()
     last = None
-    async for record in open_stream(request, timing):
-        last = record
-        if printer:
-            printer(record)
-        else:
-            sys.stdout.write("\n".join(jsonl_lines(record)) + "\n")
-            sys.stdout.flush()
-        if output:
-            output.write(record)
+    with interrupt.armed():
+        interrupt.streaming = True
+        async for record in open_stream(request, timing, end_on_cancel=True):
+            last = record
+            if record.kind in FINAL_KINDS:
+                interrupt.streaming = False  # a Ctrl-C from here on only sets the exit status
+            if printer:
+                printer(record)
+            else:
+                sys.stdout.write("\n".join(jsonl_lines(record)) + "\n")
+                sys.stdout.flush()
+            if output:
+                output.write(record)
+        interrupt.streaming = False
     return last
 
 
 async def _run(options: Options, fmt: str, stats: bool, output: JsonlRecorder | None) -> int:
+    interrupt = Interrupt()
     if options.demo:
         from .demo import DemoServer
 
         async with DemoServer() as server:
-            final = await stream_to(options, fmt, output, stats, server.url)
+            final = await stream_to(options, fmt, output, stats, server.url, interrupt)
     else:
-        final = await stream_to(options, fmt, output, stats)
+        final = await stream_to(options, fmt, output, stats, interrupt=interrupt)
+    if interrupt.pressed:
+        print("explorer get: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if final is not None and final.kind is Kind.ERROR:
         print(f"explorer: {sanitize(final.summary.error, 500)}", file=sys.stderr)
         return EXIT_STREAM_ERROR

@@ -94,7 +94,7 @@ json_values = st.recursive(
 @given(st.lists(json_values, min_size=1, max_size=4), cuts)
 def test_json_events_equal_a_whole_document_parse(documents: list, offsets: list[int]) -> None:
     data = "\n".join(json.dumps(d) for d in documents).encode()
-    expected = list(ijson.parse(data, multiple_values=True, use_float=True))
+    expected = list(ijson.parse(data, multiple_values=True))
     records, error = run(records_of(json_mode.read, split(data, offsets)))
     assert error is None
     assert [e for r in records if r.kind == "event" for e in r.events] == expected

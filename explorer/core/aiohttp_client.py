@@ -9,24 +9,26 @@ does with the bytes. Every hop gets a fresh connection, so its phases are its ow
 from __future__ import annotations
 
 import asyncio
-import functools
 from time import perf_counter
 from typing import Awaitable, Callable
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
+from aiohttp.http_exceptions import LineTooLong
 from yarl import URL
 
 from .body import ByteReader
 from .context import StreamContext
+from .errors import header_cap_error
 from .parser_errors import forward_parser_errors
 from .request import StreamRequest
 from .wire_client import Head
 
 
 class StampingHandler(ResponseHandler):
-    """aiohttp's protocol, noting when socket reads brought body bytes (perf_counter)."""
+    """aiohttp's protocol, noting when socket reads brought the head and body bytes (perf_counter)."""
 
+    head_at: float | None = None  # the read that completed the response head
     first_byte: float | None = None
     last_byte: float | None = None
     _seen = 0
@@ -35,6 +37,8 @@ class StampingHandler(ResponseHandler):
         t = perf_counter()
         super().data_received(data)
         payload = self._payload
+        if payload is not None and self.head_at is None:
+            self.head_at = t
         if payload is not None and payload.total_bytes != self._seen:
             self._seen = payload.total_bytes
             self.last_byte = t
@@ -49,11 +53,9 @@ class AiohttpHop:
     trailers: list[tuple[str, str]] | None = None  # and trailers
     exchange = None
 
-    def __init__(self, resp: aiohttp.ClientResponse, t: float) -> None:
+    def __init__(self, resp: aiohttp.ClientResponse, t: float, handler: StampingHandler | None) -> None:
         self._resp = resp
-        connection = resp.connection
-        protocol = connection.protocol if connection is not None else None
-        self._handler = protocol if isinstance(protocol, StampingHandler) else None
+        self._handler = handler
         reason = (resp.reason or "").encode("utf-8", "surrogateescape").decode("latin-1")
         version = f"{resp.version.major}.{resp.version.minor}" if resp.version else ""
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in resp.raw_headers]
@@ -64,11 +66,11 @@ class AiohttpHop:
 
     @property
     def first_byte(self) -> float | None:
-        return self._handler.first_byte if self._handler else None
+        return self._handler.first_byte if self._handler is not None else None
 
     @property
     def last_byte(self) -> float | None:
-        return self._handler.last_byte if self._handler else None
+        return self._handler.last_byte if self._handler is not None else None
 
     def abort(self) -> None:
         self._resp.close()
@@ -85,18 +87,34 @@ class AiohttpClient:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=request.connect_timeout,
                                         sock_read=request.idle_timeout)
         connector = aiohttp.TCPConnector(force_close=True)
-        connector._factory = functools.partial(StampingHandler, loop=asyncio.get_running_loop())  # type: ignore[assignment]
+        connector._factory = self._new_handler  # type: ignore[assignment]
+        self._loop = asyncio.get_running_loop()
+        self._handler: StampingHandler | None = None
         self.session = aiohttp.ClientSession(
             timeout=timeout, auto_decompress=False, trace_configs=[phase_tracer(ctx)], connector=connector,
             max_line_size=request.max_header_size, max_field_size=request.max_header_size,
+            max_headers=request.max_header_size // 4,  # the byte cap governs, not a count
         )
         self.session._retry_connection = False  # one request means one request (aiohttp resends GETs once)
 
     async def send(self, url: URL, method: str, headers: list[tuple[str, str]], body: bytes | None) -> AiohttpHop:
         ssl = self.request.ssl_context()
-        resp = await self.session.request(method, url, headers=headers or None, data=body,
-                                          ssl=True if ssl is None else ssl, allow_redirects=False)
-        return AiohttpHop(resp, self.ctx.now())
+        try:
+            resp = await self.session.request(method, url, headers=headers or None, data=body,
+                                              ssl=True if ssl is None else ssl, allow_redirects=False)
+        except aiohttp.ClientResponseError as error:
+            cause = error.__cause__
+            if isinstance(cause, LineTooLong) or isinstance(getattr(cause, "__cause__", None), LineTooLong):
+                raise header_cap_error(self.request.max_header_size) from None
+            raise
+        handler = self._handler
+        at = handler.head_at if handler is not None and handler.head_at is not None else perf_counter()
+        return AiohttpHop(resp, at - self.ctx.t0, handler)
+
+    def _new_handler(self) -> StampingHandler:
+        """The protocol for a new connection; with one connection per hop, the newest is this hop's."""
+        self._handler = StampingHandler(loop=self._loop)
+        return self._handler
 
     async def close(self) -> None:
         await self.session.close()

@@ -7,7 +7,21 @@ import ssl
 import aiohttp
 import websockets
 from aiohttp.http_exceptions import HttpProcessingError
-from websockets.exceptions import ConnectionClosedError, InvalidStatus, InvalidURI
+from websockets.asyncio.messages import MAX_FRAGMENTS
+from websockets.exceptions import (
+    ConnectionClosedError,
+    InvalidMessage,
+    InvalidStatus,
+    InvalidURI,
+    PayloadTooBig,
+    ProtocolError,
+    TooManyFragments,
+)
+from yarl import URL
+
+
+class ReadTimeout(TimeoutError):
+    """No bytes within the idle timeout on the wire-level client (reported like aiohttp's read timeout)."""
 
 
 class StreamError(Exception):
@@ -40,7 +54,8 @@ def _first_line(text: str) -> str:
 
 
 def _host(exc: aiohttp.ClientConnectorError) -> str:
-    return f"{exc.host}:{exc.port}"
+    host = f"[{exc.host}]" if ":" in exc.host else exc.host  # an IPv6 address is written in brackets
+    return f"{host}:{exc.port}"
 
 
 def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout: float | None,
@@ -71,7 +86,7 @@ def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout:
         return "connect", f"Could not connect to {_host(exc)}: {exc.os_error.strerror or exc.os_error}."
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return "connect_timeout", f"Could not connect within the {connect_timeout:g} s connect timeout."
-    if isinstance(exc, aiohttp.SocketTimeoutError):
+    if isinstance(exc, (aiohttp.SocketTimeoutError, ReadTimeout)):
         if not headers:
             return "ttfb_timeout", f"No response within the {idle_timeout:g} s idle timeout after sending the request."
         if not received:
@@ -101,12 +116,17 @@ def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout:
         return "invalid_url", f"Not a usable URL: {exc}."
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
-        reason = exc.response.reason_phrase
-        return "ws_handshake", f"The WebSocket handshake was refused: the server answered HTTP {status} {reason}."
+        reason = f" {exc.response.reason_phrase}" if exc.response.reason_phrase else ""
+        return "ws_handshake", f"The WebSocket handshake was refused: the server answered HTTP {status}{reason}."
     if isinstance(exc, ConnectionClosedError):
         return ws_close_error(exc)
     if isinstance(exc, InvalidURI):
-        return "invalid_url", f"Not a usable WebSocket URL: {exc.uri}."
+        return "invalid_url", f"Not a usable WebSocket URL: {without_credentials(exc.uri)}."
+    if isinstance(exc, InvalidMessage):
+        if isinstance(exc.__cause__, EOFError):
+            return "ws_handshake", "The server closed the connection before answering the WebSocket handshake."
+        detail = _first_line(str(exc.__cause__ or exc))
+        return "ws_handshake", f"The server's answer to the WebSocket handshake is not valid HTTP: {detail}."
     if isinstance(exc, websockets.exceptions.InvalidHandshake):
         return "ws_handshake", f"The WebSocket handshake failed: {_first_line(str(exc))}."
     if isinstance(exc, TimeoutError):
@@ -118,11 +138,90 @@ def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout:
     return "internal", f"Unexpected {exc.__class__.__name__}: {_first_line(str(exc))}."
 
 
+# What a websockets ProtocolError means, in words about the server.
+WS_VIOLATIONS = {
+    "incorrect masking": "it masked a frame, which only clients may do",
+    "control frame too long": "it sent a control frame longer than 125 bytes",
+    "fragmented control frame": "it sent a fragmented control frame",
+    "reserved bits must be 0": "it set reserved bits that no extension negotiated",
+    "invalid opcode": "it sent a frame with an unknown opcode",
+    "unexpected continuation frame": "it sent a continuation frame outside a fragmented message",
+    "expected a continuation frame": "it began a new message before finishing a fragmented one",
+    "incomplete fragmented message": "it closed in the middle of a fragmented message",
+    "close frame too short": "it sent a close frame too short to hold a close code",
+    "invalid status code": "it sent a close frame with an invalid close code",
+    "decompression failed": "a compressed message did not decompress",
+    "RSV1 bit set in continuation frame": "it set the compression bit on a continuation frame",
+}
+WS_OK_CODES = (1000, 1001)
+
+
 def ws_close_error(exc: ConnectionClosedError) -> tuple[str, str]:
-    """A WebSocket closed abnormally, with the code, its meaning and the reason."""
-    frame = exc.rcvd
-    if frame is None:
+    """A WebSocket closed abnormally: by explorer, for what the server sent, or by the server, or not at all.
+
+    websockets keeps the close frame it sent in `sent` and what made it send
+    one in `__cause__`: a close explorer sent because of the server is
+    reported for that cause, not as a lost connection.
+    """
+    sent, rcvd, cause = exc.sent, exc.rcvd, exc.__cause__
+    if sent is not None and isinstance(cause, (ProtocolError, UnicodeDecodeError, PayloadTooBig, TooManyFragments)):
+        return _ws_refused(sent.code, cause)
+    server_first = rcvd is not None and (sent is None or exc.rcvd_then_sent)
+    if sent is not None and sent.code not in WS_OK_CODES and not server_first:
+        return "ws_closed", f"The WebSocket was closed by explorer with code {_ws_code(sent.code, sent.reason)}."
+    if rcvd is None:
+        if isinstance(cause, ConnectionResetError):
+            return "ws_closed", "The server reset the connection without a WebSocket close frame (code 1006)."
         return "ws_closed", "The WebSocket connection was lost without a close frame (code 1006)."
-    meaning = CLOSE_CODE_NAMES.get(frame.code, "application-defined")
-    reason = f": {frame.reason}" if frame.reason else ""
-    return "ws_closed", f"The WebSocket was closed with code {frame.code} ({meaning}){reason}."
+    return "ws_closed", f"The server closed the WebSocket with code {_ws_code(rcvd.code, rcvd.reason)}."
+
+
+def _ws_code(code: int, reason: str) -> str:
+    """`1011 (internal server error): the reason`."""
+    meaning = CLOSE_CODE_NAMES.get(code, "application-defined")
+    text = _first_line(reason).rstrip(".") if reason.strip() else ""
+    return f"{code} ({meaning}): {text}" if text else f"{code} ({meaning})"
+
+
+def _ws_refused(code: int, cause: BaseException) -> tuple[str, str]:
+    """explorer closed the WebSocket because of what the server sent: the cause in words."""
+    closed = f"so explorer closed the connection with code {_ws_code(code, '')}"
+    if isinstance(cause, PayloadTooBig):
+        cap = getattr(cause, "max_size", None)  # websockets' deprecated text-only form has none
+        limit = "the message cap" if cap is None else f"the {cap:,} byte message cap"
+        size = getattr(cause, "size", None)  # the frame's size; None when a compressed message outgrew the cap
+        seen = "" if size is None else f" of at least {size + (cause.current_size or 0):,} bytes"
+        return "ws_too_big", (f"A WebSocket message{seen} was larger than {limit}, {closed}; "
+                              "raise the cap with --max-message.")
+    if isinstance(cause, TooManyFragments):
+        return "ws_too_big", (f"A WebSocket message came in more than {MAX_FRAGMENTS:,} fragments, the most websockets "
+                              f"reassembles, {closed}; the WEBSOCKETS_MAX_FRAGMENTS environment variable raises it.")
+    if isinstance(cause, UnicodeDecodeError):
+        return "ws_invalid_utf8", (f"The server sent text that is not valid UTF-8 ({cause.reason} at byte "
+                                   f"{cause.start}), {closed}.")
+    detail = str(cause)
+    words = WS_VIOLATIONS.get(detail, _first_line(detail))
+    return "ws_protocol", f"The server broke the WebSocket protocol ({words}), {closed}."
+
+
+def without_credentials(url: str) -> str:
+    """A URL as shown: any user and password taken out (a relative URL has none)."""
+    try:
+        parsed = URL(url)
+        return str(parsed.with_user(None)) if parsed.absolute else url
+    except (ValueError, TypeError):
+        return "an unusable address"
+
+
+def connect_failure(host: str, port: int, error: OSError) -> StreamError:
+    """The sentence for a connection that could not be made."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if isinstance(error, ConnectionRefusedError):
+        return StreamError("connection_refused", f"Connection refused by {where}: nothing is listening there.")
+    return StreamError("connect", f"Could not connect to {where}: {error.strerror or error}.")
+
+
+def header_cap_error(cap: int) -> StreamError:
+    """The response head passed the header size cap."""
+    return StreamError("header_too_large", f"The response headers passed the {cap:,} byte header cap "
+                                           "(raise it with --max-header-size).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from .record import Flag, GapSummary, Kind, Phases, Record, Summary
@@ -31,11 +32,27 @@ def hex_preview(data: bytes, limit: int = 32) -> str:
     return data[:limit].hex(" ") + (" …" if len(data) > limit else "")
 
 
+def json_number(value: int | float | Decimal) -> str:
+    """A number as exact JSON text: an int of any size in full, a Decimal as ijson read it (`1E+999`).
+
+    A non-finite Decimal (ijson never makes one) comes out as its name, `Infinity` or `NaN`.
+    """
+    if isinstance(value, float):
+        return json.dumps(value)
+    return str(value)
+
+
 def json_value(value: Any, limit: int = PREVIEW_LENGTH) -> str:
     """An ijson value as safe display text: JSON notation (strings quoted), nothing for containers' events."""
     if value is None:
         return ""
-    return sanitize(json.dumps(value, default=str, ensure_ascii=False), limit)
+    if isinstance(value, str):  # cut first: a long string is not quoted in full to show 200 characters of it
+        return sanitize(json.dumps(value[:limit], ensure_ascii=False), limit)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, Decimal)):
+        return sanitize(json_number(value), limit)
+    return sanitize(str(value), limit)
 
 
 def token_text(token: str, limit: int = PREVIEW_LENGTH) -> str:

@@ -134,7 +134,8 @@ async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator
 
         def after_body() -> None:
             if hop.trailers:
-                ctx.side.append(ctx.record(Kind.TRAILERS, ctx.now(), value=headers_dict(hop.trailers)))
+                at = hop.exchange.at if hop.exchange is not None else ctx.now()
+                ctx.side.append(ctx.record(Kind.TRAILERS, at, value=headers_dict(hop.trailers)))
             check()
 
         try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from yarl import URL
 
 from .modes import MODES, REGISTRY
+from .sanitize import sanitize
 from .timing import STALL_SECONDS
 
 HTTP_SCHEMES = ("http", "https")
@@ -56,9 +59,16 @@ class StreamRequest:
         try:
             url = URL(self.url)
         except (ValueError, TypeError) as error:
-            return f"Not a usable URL: {self.url!r} ({error})."
-        if url.scheme not in HTTP_SCHEMES + WS_SCHEMES or not url.host:
-            return f"Not a usable URL: {self.url!r}. It needs a scheme (http, https, ws or wss) and a host."
+            return _unparsable(self.url, error)
+        if url.scheme not in HTTP_SCHEMES + WS_SCHEMES or not url.raw_host:
+            return _NEEDS_HOST.format(self.url)
+        problem = host_problem(url.raw_host)
+        if problem:
+            return problem
+        try:
+            url.host  # noqa: B018 (decoding an xn-- label can fail)
+        except ValueError:
+            return f"Not a usable URL: the host name '{_shown(url.raw_host)}' is not valid punycode (IDNA)."
         if url.scheme in WS_SCHEMES and not (REGISTRY[self.mode].websocket or self.mode == "auto"):
             return f"A {url.scheme}:// URL needs mode ws (or auto), not {self.mode}."
         return self._option_problem()
@@ -98,3 +108,75 @@ class StreamRequest:
         if self.cacert:
             return ssl.create_default_context(cafile=self.cacert)
         return None
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` (as in a URL, IDNA-encoded or not) cannot name a server, or None when it can.
+
+    DNS rules, checked before anything is sent: no empty label, labels of at
+    most 63 characters, at most 253 in all, letters, digits, '-' and '_'
+    only, and an all-numeric name must be a full IPv4 address. One trailing dot
+    (the DNS root) is allowed. IPv6 addresses in brackets are checked by the URL parser.
+    """
+    if ":" in host:
+        return None
+    name = host[:-1] if host.endswith(".") else host
+    shown = _shown(host)
+    if not name:
+        return "Not a usable URL: the host name is empty."
+    labels = name.split(".")
+    if "" in labels:
+        return (f"Not a usable URL: the host name '{shown}' has an empty label "
+                f"(two dots in a row, or a dot at the start).")
+    longest = max(labels, key=len)
+    if len(longest) > 63:
+        return (f"Not a usable URL: the host name '{shown}' has a label of {len(longest)} characters; "
+                f"DNS allows at most 63.")
+    if len(name) > 253:
+        return f"Not a usable URL: the host name is {len(name)} characters long; DNS allows at most 253."
+    bad = next((c for c in name if not (c.isalnum() or c in "-_.")), None)
+    if bad is not None:
+        return f"Not a usable URL: the host name '{shown}' contains {_character(bad)}, which no host name can hold."
+    if all(label.isdigit() for label in labels):
+        try:
+            ipaddress.IPv4Address(name)
+        except ValueError:
+            return (f"Not a usable URL: '{shown}' is not an IPv4 address "
+                    f"(four numbers from 0 to 255, such as 127.0.0.1).")
+    return None
+
+
+def _unparsable(text: str, error: Exception) -> str:
+    """The sentence for a URL the parser refused."""
+    try:
+        split = urlsplit(text)
+        netloc, host = split.netloc, split.hostname
+    except ValueError:
+        netloc, host = text, None
+    if "[" in netloc and "]" not in netloc:
+        return f"Not a usable URL: {text!r}: the IPv6 address has no closing bracket ']'."
+    if "[" in netloc or "IPv6" in str(error):
+        return f"Not a usable URL: {text!r}: the IPv6 address between the brackets is not valid."
+    if isinstance(error, UnicodeError) and host:
+        # The host could not be IDNA-encoded: say why in DNS terms where we can.
+        return host_problem(host) or (f"Not a usable URL: the host name '{_shown(host)}' cannot be written "
+                                      f"as an ASCII domain name (IDNA).")
+    if "host is required" in str(error):
+        return _NEEDS_HOST.format(text)
+    reason = str(error).rstrip(".")
+    return f"Not a usable URL: {text!r} ({reason})." if reason else f"Not a usable URL: {text!r}."
+
+
+_NEEDS_HOST = "Not a usable URL: {!r}. It needs a scheme (http, https, ws or wss) and a host."
+
+
+def _shown(host: str) -> str:
+    return sanitize(host, 80)
+
+
+def _character(c: str) -> str:
+    if c == " ":
+        return "a space"
+    if not c.isprintable():
+        return f"the control character U+{ord(c):04X}"
+    return f"'{c}'"

@@ -14,6 +14,7 @@ from .record import Kind, Record
 from .sanitize import PREVIEW_LENGTH, sanitize
 
 KEY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding", "Server")
+_KEY_NAMES = tuple(name.lower() for name in KEY_HEADERS)
 
 
 class Row(NamedTuple):
@@ -32,13 +33,19 @@ class Row(NamedTuple):
 
 
 def data_row(record: Record, limit: int = PREVIEW_LENGTH) -> Row:
-    """The row of a chunk, line or message record."""
+    """The row of a chunk, line or message record, or of a `framing` record (its bytes, CR and LF spelled out)."""
+    if record.kind is Kind.FRAMING:
+        raw = (record.data or b"").decode("latin-1").replace("\r", "\\r").replace("\n", "\\n")
+        return Row(record.seq, record.t, record.gap, record.size, "framing", sanitize(raw, limit),
+                   False, False, False, "")
     framed = record.framed
     if framed:
         label = "partial" if record.partial else "chunk"
     else:
         label = "read" if framed is False else record.kind.value
     notes = []
+    if record.kind is Kind.CHUNK and record.value:
+        notes.append(f"(extensions {sanitize(record.value, 80)})")
     if record.partial:
         notes.append("(partial chunk: the stream broke inside it)")
     if record.cut:
@@ -87,10 +94,30 @@ def response_line(record: Record) -> str:
     """The response banner: status line, mode, when headers came, key headers, framing notes."""
     response = record.response
     parts = [status_line(record), f"mode {response.mode}", f"headers after {fmt_ms(record.t)}"]
-    parts += [f"{name}: {sanitize(response.headers[name], 80)}" for name in KEY_HEADERS if name in response.headers]
-    if response.mode == "wire" and "Transfer-Encoding" not in response.headers:
+    sent = {name.lower(): name for name in response.headers}  # names in any case, shown as the server sent them
+    parts += [f"{sanitize(sent[key], 40)}: {sanitize(response.headers[sent[key]], 80)}"
+              for key in _KEY_NAMES if key in sent]
+    if response.mode == "wire" and "transfer-encoding" not in sent:
         parts.append("no chunk framing: each row is a socket read")
     return "  ·  ".join(parts)
+
+
+META_KINDS = frozenset((Kind.INFORMATIONAL, Kind.REDIRECT, Kind.TRAILERS))
+
+
+def meta_line(record: Record) -> str:
+    """A 1xx response, a redirect hop or the trailers, on one line."""
+    if record.kind is Kind.TRAILERS:
+        fields = record.value or {}
+        shown = "  ·  ".join(f"{sanitize(k, 40)}: {sanitize(v, 80)}" for k, v in fields.items())
+        return f"trailers at {fmt_ms(record.t)}: {shown or 'none'}"
+    response = record.response
+    headers = response.headers
+    if record.kind is Kind.REDIRECT:
+        where = next((v for k, v in headers.items() if k.lower() == "location"), "")
+        return f"redirect at {fmt_ms(record.t)}: {status_line(record)} → {sanitize(where, 120)}"
+    shown = "  ·  ".join(f"{sanitize(k, 40)}: {sanitize(v, 80)}" for k, v in headers.items())
+    return f"informational at {fmt_ms(record.t)}: {status_line(record)}" + (f"  ·  {shown}" if shown else "")
 
 
 def final_line(record: Record) -> str:

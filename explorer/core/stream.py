@@ -9,6 +9,7 @@ feed as they stamp records, so every consumer gets identical records.
 
 from __future__ import annotations
 
+import asyncio
 from typing import AsyncIterator
 
 from .context import StreamContext
@@ -21,10 +22,14 @@ from .request import StreamRequest
 from .timing import TimingStage
 
 
-async def open_stream(request: StreamRequest, timing: TimingStage | None = None) -> AsyncIterator[Record]:
+async def open_stream(request: StreamRequest, timing: TimingStage | None = None,
+                      end_on_cancel: bool = False) -> AsyncIterator[Record]:
     """Stream `request`: a `response` record, data records, then one `end` or `error`.
 
-    Pass `timing` to read live gap figures while the stream runs. The mode's
+    Pass `timing` to read live gap figures while the stream runs. With
+    `end_on_cancel`, cancelling the consuming task (Ctrl-C in `explorer get`)
+    ends the stream like max time does: its `end` record says it was
+    interrupted, and the task goes on. The mode's
     generator is consumed right here (no intermediate generator): every layer
     between a read and the consumer costs time on every record.
     """
@@ -37,13 +42,30 @@ async def open_stream(request: StreamRequest, timing: TimingStage | None = None)
     timer = ctx.start_deadline()
     failure: tuple[str, str] | None = None
     opened: Opened | None = None
+    interrupted = False
     try:
         async with opener(request, ctx) as opened:
             if opened is not None:
+                for record in opened.preamble:
+                    yield record
                 yield opened.response
+                side = ctx.side  # records the body reader made (framing, trailers) go before the next one
                 async for record in opened.records:
+                    if side:
+                        for made in side:
+                            yield made
+                        side.clear()
                     yield record
                 opened.after_body()
+                for made in side:
+                    yield made
+                side.clear()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if not end_on_cancel or task is None:
+            raise
+        task.uncancel()
+        interrupted = True
     except Exception as exc:
         if not ctx.expired:
             failure = describe(exc, idle_timeout=request.idle_timeout, connect_timeout=request.connect_timeout,
@@ -54,6 +76,8 @@ async def open_stream(request: StreamRequest, timing: TimingStage | None = None)
         if opened is not None:
             await opened.records.aclose()  # type: ignore[attr-defined]
     stopped = f"max time of {request.max_time:g} s reached" if ctx.expired else None
+    if interrupted:
+        stopped = "interrupted"
     if failure is None:
         yield ctx.record(Kind.END, ctx.now(), value=_summary(ctx, stopped=stopped))
     else:
@@ -62,7 +86,7 @@ async def open_stream(request: StreamRequest, timing: TimingStage | None = None)
 
 
 def _summary(ctx: StreamContext, **fields: str | None) -> Summary:
-    ttfb = ctx.ttfb
+    ttfb, _ = ctx.byte_span()
     return Summary(
         records=ctx.records,
         bytes=ctx.bytes,
@@ -87,12 +111,13 @@ def phases(ctx: StreamContext) -> Phases:
     def at(value: float | None) -> float | None:
         return None if value is None else round(value, 6)
 
+    first, last = ctx.byte_span()
     return Phases(
         dns=span("dns_start", "dns_end"),
         connect=span("connect_start", "connect_end"),
         sent=at(marks.get("sent")),
         headers=at(marks.get("headers")),
-        first_byte=at(ctx.ttfb),
-        last_byte=at(ctx.last_byte if ctx.ttfb is not None else None),
+        first_byte=at(first),
+        last_byte=at(last),
         total=at(ctx.now()),
     )

@@ -76,6 +76,7 @@ class WireExchange:
         self._framing: ChunkFraming | None = None
         self._items: list[Framing | Span] = []
         self._head_leftover = False
+        self._eof = False
         self._at = 0.0
         self.done = False
         self.url = ""
@@ -119,6 +120,8 @@ class WireExchange:
                 self.informational.append(_head(event, self._at - self.ctx.t0))
             elif isinstance(event, h11.Response):
                 head = _head(event, self._at - self.ctx.t0)
+                if sum(len(name) + len(value) + 4 for name, value in head.headers) > self.request.max_header_size:
+                    raise header_cap_error(self.request.max_header_size)
                 self.chunked = any(name.lower() == "transfer-encoding" and "chunked" in value.lower()
                                    for name, value in head.headers)
                 if self.chunked:
@@ -202,6 +205,7 @@ class WireExchange:
             except TimeoutError:
                 raise ReadTimeout() from None
         self._at = perf_counter()
+        self._eof = not data
         try:
             self._conn.receive_data(data)
         except h11.RemoteProtocolError as error:
@@ -218,9 +222,11 @@ class WireExchange:
                                    "The chunked body was cut short: the connection closed before the last chunk.")
             return StreamError("truncated", "The body ended early: the connection closed before Content-Length "
                                             "bytes arrived.")
-        if self._conn.their_state is h11.SEND_RESPONSE and not self.informational:
-            if "peer unexpectedly closed" in text or "connection closed" in text.lower():
-                return StreamError("disconnected", "The server closed the connection without a complete response.")
+        if self.head is None and self._eof:
+            return StreamError("disconnected", "The server closed the connection without a complete response.")
+        if "Transfer-Encoding" in text:
+            return StreamError("bad_framing", "The server sent a Transfer-Encoding other than chunked alone, which "
+                                              "the wire-level parser (h11) does not read: the other modes decode it.")
         return StreamError("bad_framing", f"The server sent malformed HTTP: {' '.join(text.split()).rstrip('.')}.")
 
     async def _connect(self, url: URL) -> None:

@@ -77,13 +77,17 @@ class StreamStats:
     def take(self, batch: list[Record], only_data_inside: bool) -> None:
         """Account for a batch, without a Python loop over all of it.
 
-        A batch is a contiguous piece of the stream: only its first record can be
-        the response and only its last the end or error. `only_data_inside` says
-        the mode derives no records, so everything between those is data.
+        A batch is a contiguous piece of the stream: the records before the first
+        data record (redirects, 1xx, the response) and after the last (trailers, the
+        end) come at its edges. `only_data_inside` says nothing else sits between
+        data records (the mode derives no records and no framing is shown).
         """
         if only_data_inside:
-            start = 0 if batch[0].kind in DATA_KINDS else 1
-            end = len(batch) if batch[-1].kind in DATA_KINDS else len(batch) - 1
+            start, end = 0, len(batch)
+            while start < end and batch[start].kind not in DATA_KINDS:
+                start += 1
+            while end > start and batch[end - 1].kind not in DATA_KINDS:
+                end -= 1
             data = batch[start:end]
         else:
             data = [r for r in batch if r.kind in DATA_KINDS]
@@ -108,6 +112,7 @@ class StreamSession:
         self.timing = TimingStage()
         self.response: Record | None = None
         self.final: Record | None = None
+        self.framing = False
         self.started: float | None = None
         self.finished: float | None = None
 
@@ -133,6 +138,7 @@ class StreamSession:
         self.stats = StreamStats()
         self.timing = TimingStage(request.stall_seconds)
         self.response = self.final = None
+        self.framing = request.framing
         self.started, self.finished = perf_counter(), None
 
     def stop(self) -> bool:
@@ -147,7 +153,7 @@ class StreamSession:
         """Take what the worker produced since the last drain and account for it."""
         batch, self.pending = self.pending, []
         if batch:
-            self.stats.take(batch, only_data_inside=not self.mode.derives)
+            self.stats.take(batch, only_data_inside=not (self.mode.derives or self.framing))
         return batch
 
     def _lifecycle(self, record: Record) -> Message:

@@ -1,30 +1,45 @@
 """ws: a WebSocket via `websockets`, one `message` record per text or binary message.
 
-Proxy variables are ignored (`proxy=None`): the explorer talks to what it is
-pointed at. A close with 1000/1001 ends the stream cleanly and the code and
-reason land in the `end` record; any other code becomes an error record.
+explorer resolves the host and connects the socket itself, then hands the
+socket to `websockets` (`sock=`, TLS on top of it for wss), so the handshake
+has the phases of an HTTP request: DNS, connect (TCP and TLS), request sent
+(the instant the handshake request was written to the socket) and headers
+(the instant the handshake response was parsed). Proxy variables are ignored
+(`proxy=None`): the explorer talks to what it is pointed at. Redirects of the
+handshake are reported, not followed, as browsers do.
+
+A message's `size` is its payload in bytes (UTF-8 for text), and the totals
+count the messages received. A body (`-d`) is sent as the first message, text
+when it is valid UTF-8, else binary, and shows as a message record flagged
+OUTGOING; it has its own seq and stays out of the totals, gaps and TTFB.
+Messages over `request.max_message` bytes make websockets close with 1009,
+reported as such (see errors.py). A close with 1000/1001 ends the stream
+cleanly and the code and reason land in the `end` record; any other code
+becomes an error record.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
+import socket
 import ssl as ssl_module
 from contextlib import asynccontextmanager
 from time import perf_counter
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, cast
 
-import websockets
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosedOK
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.exceptions import ConnectionClosedOK, InvalidStatus
+from websockets.protocol import CLOSING, Event
 from yarl import URL
 
 from ..context import StreamContext
-from ..errors import StreamError
+from ..errors import StreamError, connect_failure, without_credentials
 from ..opened import Opened
 from ..record import Flag, Kind, Record, Response
 from ..request import StreamRequest
-
-MAX_MESSAGE = 16 * 1024 * 1024
 
 
 def websocket_url(url: str) -> str:
@@ -46,50 +61,173 @@ def websocket_ssl(request: StreamRequest) -> ssl_module.SSLContext:
     return context
 
 
+class TimedConnection(ClientConnection):
+    """A client connection that marks the handshake's phases on the stream context.
+
+    `connection_made` runs once the transport is ready, after the TLS handshake
+    for wss; the first `send_data` writes the handshake request; the first
+    event processed is the parsed handshake response.
+    """
+
+    def __init__(self, protocol: ClientProtocol, *, ctx: StreamContext, **kwargs: Any) -> None:
+        super().__init__(protocol, **kwargs)
+        self._ctx = ctx
+        self._sent = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._ctx.mark("connect_end")
+
+    def send_data(self) -> None:
+        super().send_data()
+        if not self._sent:
+            self._sent = True
+            self._ctx.mark("sent")
+        if self.protocol.state is CLOSING and (self.connection_exc or self.protocol.parser_exc):
+            # Failing (explorer just sent 1002, 1007 or 1009): read on to the server's EOF. When
+            # recv() fails on a queued message (too many fragments, invalid UTF-8), websockets
+            # leaves reading paused by the full queue and would wait out close_timeout.
+            self.transport.resume_reading()
+
+    def process_event(self, event: Event) -> None:
+        first = self.response is None
+        super().process_event(event)
+        if first:
+            self._ctx.mark("headers")
+
+
+def host_port(host: str, port: int) -> str:
+    """`host:port`, with an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def connect_socket(host: str, port: int, ctx: StreamContext) -> socket.socket:
+    """Resolve `host` (marking DNS unless it is an IP literal) and connect to the first address that answers."""
+    loop = asyncio.get_running_loop()
+    try:
+        ipaddress.ip_address(host)
+        literal = True
+    except ValueError:
+        literal = False
+    if not literal:
+        ctx.mark("dns_start")
+    try:
+        addresses = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise StreamError("dns", f"Could not resolve host '{host}': {error.strerror or 'no address'}.") from None
+    if not literal:
+        ctx.mark("dns_end")
+    ctx.mark("connect_start")
+    failure: OSError | None = None
+    for family, kind, proto, _, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, address)
+            return sock
+        except OSError as error:
+            sock.close()
+            failure = error
+        except BaseException:
+            sock.close()
+            raise
+    raise connect_failure(host, port, failure or OSError("no usable address"))
+
+
+def _timeout_error(ctx: StreamContext, url: URL, limit: float | None) -> StreamError:
+    """What the connect timeout cut short, from the phases already marked."""
+    where = host_port(url.host or "", url.port or 0)
+    if "connect_end" not in ctx.marks:
+        return StreamError("connect_timeout", f"Could not connect to {where} within the {limit:g} s connect timeout.")
+    return StreamError("connect_timeout", f"{where} accepted the connection but did not complete the WebSocket "
+                                          f"handshake within the {limit:g} s connect timeout.")
+
+
+def _redirect_error(exc: ValueError) -> StreamError | None:
+    """websockets cannot follow a redirect on a socket it was handed; say what the server answered."""
+    status = exc.__cause__
+    if not isinstance(status, InvalidStatus):
+        return None
+    response = status.response
+    reason = f" {response.reason_phrase}" if response.reason_phrase else ""
+    location = without_credentials(response.headers.get("Location", ""))
+    return StreamError("ws_redirect", f"The WebSocket handshake was redirected: the server answered HTTP "
+                                      f"{response.status_code}{reason} to {location}; explorer does not follow "
+                                      "WebSocket redirects (browsers do not either).")
+
+
+async def _handshake(request: StreamRequest, ctx: StreamContext, url: str) -> ClientConnection:
+    """DNS, connect, TLS and the opening handshake, all within the connect timeout."""
+    parsed = URL(url)
+    secure = parsed.scheme == "wss"
+    kwargs: dict[str, Any] = {}
+    if secure:
+        kwargs = {"ssl": websocket_ssl(request), "server_hostname": parsed.host}
+    factory = cast(type[ClientConnection], functools.partial(TimedConnection, ctx=ctx))
+    try:
+        async with asyncio.timeout(request.connect_timeout):
+            sock = await connect_socket(parsed.host or "", parsed.port or (443 if secure else 80), ctx)
+            try:
+                return await connect(
+                    url,
+                    sock=sock,
+                    proxy=None,
+                    additional_headers=request.headers or None,
+                    open_timeout=None,
+                    max_size=request.max_message,
+                    ping_interval=None,
+                    create_connection=factory,
+                    **kwargs,
+                )
+            except BaseException:
+                sock.close()
+                raise
+    except TimeoutError:
+        raise _timeout_error(ctx, parsed, request.connect_timeout) from None
+    except ValueError as exc:
+        redirect = _redirect_error(exc)
+        if redirect is None:
+            raise
+        raise redirect from None
+
+
 @asynccontextmanager
 async def open_websocket(request: StreamRequest, ctx: StreamContext) -> AsyncIterator[Opened | None]:
     """Connect and yield the open stream: its response record and its messages (None if max time ran out)."""
     url = websocket_url(request.url)
-    ssl = websocket_ssl(request) if url.startswith("wss:") else None
     ctx.start_clock()
     async with ctx.until_deadline():
-        ws = await websockets.connect(
-            url,
-            proxy=None,
-            ssl=ssl,
-            additional_headers=request.headers or None,
-            open_timeout=request.connect_timeout,
-            max_size=MAX_MESSAGE,
-            ping_interval=None,
-        )
+        ws = await _handshake(request, ctx, url)
     if ctx.expired:
         yield None
         return
     async with ws:
         response = ws.response
-        ctx.mark("headers")
         record = ctx.record(Kind.RESPONSE, ctx.now(), value=Response(
             status=response.status_code if response else 101,
             reason=response.reason_phrase if response else "Switching Protocols",
             http_version="1.1",
             headers={k: v for k, v in response.headers.raw_items()} if response else {},
-            url=url,
+            url=without_credentials(url),
             mode="ws",
             started_at=ctx.started_at,
         ))
         ctx.abort = ws.transport.abort
         try:
-            yield Opened(record, _messages(ws, ctx, request.idle_timeout))
+            yield Opened(record, _messages(ws, ctx, request.idle_timeout, request.body))
         finally:
             ctx.abort = None
         ctx.mode_summary["close_code"] = ws.close_code
         ctx.mode_summary["close_reason"] = ws.close_reason
 
 
-async def _messages(ws: ClientConnection, ctx: StreamContext, idle: float | None) -> AsyncIterator[Record]:
+async def _messages(ws: ClientConnection, ctx: StreamContext, idle: float | None,
+                    body: bytes | None) -> AsyncIterator[Record]:
     t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
     timing, message_kind = ctx.timing, Kind.MESSAGE
     try:
+        if body is not None:
+            yield await _send_body(ws, t0, body)
         while True:
             if idle is None:
                 message = await ws.recv()
@@ -100,13 +238,15 @@ async def _messages(ws: ClientConnection, ctx: StreamContext, idle: float | None
             gap = t - last
             if isinstance(message, str):
                 data = message.encode()
-                yield Record(message_kind, seq, t, gap, len(data), data, None, timing.note(gap, seq))
+                size = len(data)
+                yield Record(message_kind, seq, t, gap, size, data, None, timing.note(gap, seq))
             else:
-                yield Record(message_kind, seq, t, gap, len(message), bytes(message), None,
-                             Flag.BINARY | timing.note(gap, seq))
+                data = bytes(message)
+                size = len(data)
+                yield Record(message_kind, seq, t, gap, size, data, None, Flag.BINARY | timing.note(gap, seq))
             first = t if first is None else first
             seq += 1
-            total += len(message)
+            total += size
             last = t
     except ConnectionClosedOK:
         pass
@@ -117,3 +257,15 @@ async def _messages(ws: ClientConnection, ctx: StreamContext, idle: float | None
         ) from None
     finally:
         ctx.tally(seq, total, first, last)
+
+
+async def _send_body(ws: ClientConnection, t0: float, body: bytes) -> Record:
+    """Send the request body as the first message: text when it is UTF-8, else binary."""
+    try:
+        await ws.send(body.decode())
+        flags = Flag.OUTGOING
+    except UnicodeDecodeError:
+        await ws.send(body)
+        flags = Flag.OUTGOING | Flag.BINARY
+    t = perf_counter() - t0
+    return Record(Kind.MESSAGE, 0, t, t, len(body), body, None, flags)

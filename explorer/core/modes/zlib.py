@@ -1,4 +1,7 @@
-"""zlib: `decompressobj` over the raw bytes (aiohttp's auto_decompress is off).
+"""zlib: `decompressobj` over the raw bytes, with compressed and decoded sizes per read.
+
+A body whose Content-Encoding says br or zstd (or that starts with a zstd
+frame) is decoded with that coding's decoder from `decoding.py` instead.
 
 Handles one compressed stream split anywhere, a series of independent members
 (one `zlib.compress` per write, as in the tutorial), gzip and raw deflate:
@@ -15,6 +18,7 @@ from typing import AsyncIterator
 
 from ..body import Body
 from ..context import StreamContext
+from ..decoding import ZSTD_MAGIC, Decoder, Zstd
 from ..errors import StreamError
 from ..record import Flag, Kind, Record
 from ..request import StreamRequest
@@ -94,7 +98,9 @@ class MemberDecoder:
 async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
     t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
     timing, chunk = ctx.timing, Kind.CHUNK
-    decoder = MemberDecoder()
+    decoder: MemberDecoder | Decoder = MemberDecoder()
+    if resp.decoder is not None and set(resp.decoder.names) - {"gzip", "x-gzip", "deflate"}:
+        decoder = resp.decoder  # br or zstd named by Content-Encoding: its own decoder
     readany = resp.content.readany
     try:
         while data := await readany():
@@ -104,15 +110,21 @@ async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncI
             total += len(data)
             seq += 1
             flags = Flag.DECODED | timing.note(gap, seq - 1)
+            if seq == 1 and isinstance(decoder, MemberDecoder) and data.startswith(ZSTD_MAGIC):
+                decoder = Decoder([Zstd()])  # zstd frames without a Content-Encoding saying so
             try:
                 decoded = decoder.feed(data)
             except StreamError:
-                yield Record(chunk, seq - 1, t, gap, len(data), decoder.salvaged, None, flags | Flag.UNDECODED)
+                salvaged = decoder.salvaged if isinstance(decoder, MemberDecoder) else b""
+                yield Record(chunk, seq - 1, t, gap, len(data), salvaged, None, flags | Flag.UNDECODED)
                 raise
             yield Record(chunk, seq - 1, t, gap, len(data), decoded, None, flags)
             last = t
     finally:
         ctx.tally(seq, total, first, last)
+    if not isinstance(decoder, MemberDecoder):
+        decoder.finish()
+        return
     ctx.mode_summary["members"] = decoder.members
     if decoder.mid_member:
         raise StreamError("invalid_zlib", f"The compressed stream ended in the middle of member {decoder.members + 1}.")

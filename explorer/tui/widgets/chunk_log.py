@@ -10,11 +10,11 @@ from rich.style import Style
 from ...core import Kind, Record
 from ...core.format import fmt_bytes, fmt_ms
 from ...core.record import DATA_KINDS
-from ...core.rows import data_row, final_line, response_line
+from ...core.rows import META_KINDS, data_row, final_line, meta_line, response_line
 from ...core.sanitize import sanitize
 from .ring_log import RingLog, cell
 
-LOG_KINDS = frozenset((Kind.RESPONSE, *DATA_KINDS, Kind.END, Kind.ERROR))
+LOG_KINDS = frozenset((Kind.RESPONSE, *META_KINDS, Kind.FRAMING, *DATA_KINDS, Kind.END, Kind.ERROR))
 
 DIM = Style(dim=True)
 PLAIN = Style()
@@ -27,6 +27,7 @@ PARTIAL = Style(color="red", bold=True)
 RESPONSE = Style(color="bright_white", bgcolor="grey23", bold=True)
 END = Style(color="black", bgcolor="green")
 ERROR = Style(color="bright_white", bgcolor="red3", bold=True)
+META = Style(color="bright_white", bgcolor="grey15", italic=True)
 NOTE = Style(color="bright_white", bgcolor="grey30", italic=True)
 STALL = Style(color="black", bgcolor="yellow", bold=True)
 
@@ -46,6 +47,8 @@ class ChunkLog(RingLog[Record | Note]):
         kind = row.kind
         if kind is Kind.RESPONSE:
             return [Segment(f" {response_line(row)}", RESPONSE)]
+        if kind in META_KINDS:
+            return [Segment(f" {meta_line(row)}", META)]
         if kind is Kind.END:
             return [Segment(f" ✔ {final_line(row)}", END)]
         if kind is Kind.ERROR:
