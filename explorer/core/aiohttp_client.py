@@ -35,8 +35,9 @@ class StampingHandler(ResponseHandler):
 
     def data_received(self, data: bytes) -> None:
         t = perf_counter()
+        before = self._payload
         super().data_received(data)
-        payload = self._payload
+        payload = self._payload if self._payload is not None else before  # the read that ended a body clears it
         if payload is not None and self.head_at is None:
             self.head_at = t
         if payload is not None and payload.total_bytes != self._seen:

@@ -112,7 +112,4 @@ def data_preview(record: Record, limit: int = PREVIEW_LENGTH) -> str:
     """The sanitized one-line text of a data record's payload."""
     if record.flags & Flag.BINARY:
         return "binary " + hex_preview(record.data or b"")
-    text = sanitize(record.data, limit)
-    if record.flags & Flag.DECODED:
-        text = f"({record.size} B → {record.data_size} B) {text}"
-    return text
+    return sanitize(record.data, limit)

@@ -59,6 +59,10 @@ def to_json_objects(record: Record) -> Iterator[dict[str, Any]]:
         yield {**base, **summary_fields(value)}
     elif isinstance(value, SSEEvent):
         yield {**base, **dataclasses.asdict(value)}
+    elif record.kind is Kind.TRAILERS:
+        yield {**base, "trailers": value}
+    elif value is not None:  # a wire chunk's extensions
+        yield {**base, **payload_fields(record.data), **flag_fields(record), "extensions": value}
     else:
         yield {**base, **payload_fields(record.data), **flag_fields(record)}
 

@@ -39,8 +39,8 @@ def next_hop(head: Head, sent: Target, followed: int, limit: int) -> Target | No
         return None
     shown = where if len(where) <= 200 else where[:200] + "…"
     if followed >= limit:
-        raise StreamError("redirects", f"Stopped after {followed} redirects, the limit "
-                                       "(raise it with --max-redirects).")
+        hops = "1 redirect" if followed == 1 else f"{followed} redirects"
+        raise StreamError("redirects", f"Stopped after {hops}, the limit (raise it with --max-redirects).")
     try:
         url = sent.url.join(URL(where))
     except (ValueError, TypeError):

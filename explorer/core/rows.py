@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
-from .format import data_preview, fmt_ms, hex_preview, json_value, status_line, summary_line, token_text
+from .format import data_preview, fmt_bytes, fmt_ms, hex_preview, json_value, status_line, summary_line, token_text
 from .modes.sse import llm_token
-from .record import Kind, Record
+from .record import Flag, Kind, Record
 from .sanitize import PREVIEW_LENGTH, sanitize
 
 KEY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding", "Server")
@@ -44,6 +44,10 @@ def data_row(record: Record, limit: int = PREVIEW_LENGTH) -> Row:
     else:
         label = "read" if framed is False else record.kind.value
     notes = []
+    if record.flags & Flag.DECODED:
+        decoded = record.data_size
+        notes.append(f"(decoded {fmt_bytes(decoded)})" if decoded or record.partial
+                     else "(decodes to nothing yet: a compressor header or flush)")
     if record.kind is Kind.CHUNK and record.value:
         notes.append(f"(extensions {sanitize(record.value, 80)})")
     if record.partial:

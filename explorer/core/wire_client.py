@@ -101,6 +101,8 @@ class WireExchange:
         host = url.raw_host or ""
         host = f"[{host}]" if ":" in host else host
         fields = [("Host", host if url.is_default_port() else f"{host}:{url.port}"), *headers]
+        if not any(name.lower() == "connection" for name, _ in headers):
+            fields.append(("Connection", "close"))  # one exchange per connection, as the aiohttp client does
         if body is not None:
             fields.append(("Content-Length", str(len(body))))
         conn = self._conn
