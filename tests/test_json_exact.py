@@ -117,6 +117,7 @@ def test_json_value_writes_numbers_as_json_numbers() -> None:
     assert json_value("é\x1b\u202e" + "x" * 500).startswith('"é\\u001b\\u202e') and len(json_value("x" * 500)) == 201
 
 
+@pytest.mark.skipif(LIMIT == 0, reason="this interpreter converts integers of any length")
 async def test_digit_runs_longer_than_pythons_limit() -> None:
     """A fraction or exponent of any length is a Decimal; an integer past the limit would crash yajl2_c."""
     fraction = b'{"f": 0.' + b"3" * (LIMIT + 700) + b', "s": "' + b"9" * (LIMIT + 1) + b'"}'

@@ -28,6 +28,7 @@ from explorer.core.record import Kind, Record
 from explorer.core.request import StreamRequest
 
 from .helpers import of_kind, run_get
+from .rawserver import RawServer
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 Handler = Callable[[ServerConnection], Awaitable[None]]
@@ -163,8 +164,8 @@ class RawWebSocketServer:
                            if line.lower().startswith(b"sec-websocket-key:"))
                 accept = base64.b64encode(hashlib.sha1(key + GUID.encode()).digest())
                 conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
-                conn.sendall(b"".join(self.frames))
+                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+                             + b"".join(self.frames))  # one write: the client reads it all at once
                 self.close_codes.append(read_close_code(conn))
 
 
@@ -473,23 +474,48 @@ def test_binary_body_is_sent_as_a_binary_message(echo_server: RealServer, tmp_pa
 # -- redirects -----------------------------------------------------------------
 
 
-def test_handshake_redirect_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("location", [f"ws://bob:{SECRET}@127.0.0.1:1/elsewhere", "https://127.0.0.1:1/elsewhere"])
+def test_handshake_redirect_is_reported(location: str, capsys: pytest.CaptureFixture[str]) -> None:
     async def move(connection: ServerConnection, request: Request) -> Response:
-        return Response(302, "Found", Headers([("Location", f"ws://bob:{SECRET}@127.0.0.1:1/elsewhere"),
-                                               ("Content-Length", "0")]))
+        return Response(302, "Found", Headers([("Location", location), ("Content-Length", "0")]))
 
     with RealServer(hello, process_request=move) as server:
         status, records, err = run_get(capsys, server.url())
     error = final(records)
     assert status == 1 and error["type"] == "ws_redirect"
-    assert "HTTP 302 Found" in error["error"] and "ws://127.0.0.1:1/elsewhere" in error["error"]
+    assert "HTTP 302 Found" in error["error"] and "127.0.0.1:1/elsewhere" in error["error"]
     assert SECRET not in str(records) + err
     assert_sentence(error["error"])
 
 
+@pytest.mark.parametrize(("script", "words"), [
+    ([], "closed the connection before answering the WebSocket handshake"),
+    ([b"SMTP ready\r\n\r\n"], "not valid HTTP: invalid HTTP status line: SMTP ready"),
+])
+def test_handshake_answered_with_nothing_or_garbage(script: list[bytes], words: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with RawServer(script) as server:
+        status, records, err = run_get(capsys, server.url.replace("http", "ws", 1))
+    error = final(records)
+    assert status == 1 and error["type"] == "ws_handshake" and words in error["error"], error
+    assert error["phases"]["sent"] is not None
+    assert_sentence(error["error"])
+
+
+def test_body_the_server_closed_before_is_reported_after_what_arrived(capsys: pytest.CaptureFixture[str]) -> None:
+    close = frame(CLOSE, struct.pack("!H", 1000))
+    with RawWebSocketServer([frame(TEXT, b"one"), frame(TEXT, b"two"), close]) as server:
+        status, records, _ = run_get(capsys, server.url, "-d", "subscribe")
+    error = final(records)
+    assert status == 1 and [(m["direction"], m["data"]) for m in of_kind(records, "message")] == [
+        ("in", "one"), ("in", "two")]
+    assert error["type"] == "ws_body_not_sent" and "(code 1000) before explorer could send the body" in error["error"]
+    assert error["bytes"] == 6 and server.close_codes == [1000]
+
+
 def test_library_callers_get_the_same(capsys: pytest.CaptureFixture[str]) -> None:
     async def run(url: str) -> list[Record]:
-        return await collect(StreamRequest(url, mode="ws", body=b"hi"))
+        return await collect(StreamRequest(url, mode="ws"))
 
     with RealServer(send_mixed) as server:
         records = asyncio.run(run(server.url()))
@@ -498,3 +524,31 @@ def test_library_callers_get_the_same(capsys: pytest.CaptureFixture[str]) -> Non
     summary = records[-1].summary
     assert summary.bytes == sum(wire_size(m) for m in SENT)
 
+
+
+# -- timeouts ------------------------------------------------------------------
+
+
+def test_timeouts_say_which_phase_they_cut(capsys: pytest.CaptureFixture[str]) -> None:
+    async def one_then_quiet(ws: ServerConnection) -> None:
+        await ws.send("only")
+        await ws.wait_closed()
+
+    with RealServer(one_then_quiet) as server:
+        status, records, _ = run_get(capsys, server.url(), "--idle-timeout", "0.3")
+    error = final(records)
+    assert status == 1 and len(of_kind(records, "message")) == 1
+    assert error["type"] == "idle_timeout" and "0.3 s" in error["error"] and "after 1 message." in error["error"]
+    assert_sentence(error["error"])
+
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel does), never answers
+    try:
+        status, records, _ = run_get(capsys, f"ws://127.0.0.1:{listener.getsockname()[1]}/",
+                                     "--connect-timeout", "0.3")
+    finally:
+        listener.close()
+    error = final(records)
+    assert status == 1 and error["type"] == "connect_timeout"
+    assert "did not answer the WebSocket handshake within the 0.3 s connect timeout" in error["error"]
+    assert error["phases"]["sent"] is not None and error["phases"]["headers"] is None
+    assert_sentence(error["error"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 
 import aiohttp
@@ -60,6 +61,18 @@ def _host(exc: aiohttp.ClientConnectorError) -> str:
 
 def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout: float | None,
              received: bool, headers: bool = False, host: str = "") -> tuple[str, str]:
+    """(type, message) for an exception raised while opening or reading a stream: one clean sentence."""
+    kind, message = _describe(exc, idle_timeout=idle_timeout, connect_timeout=connect_timeout, received=received,
+                              headers=headers, host=host)
+    return kind, _SENTENCE_END.sub(".", message)
+
+
+# A sentence built from a library's message can end in its own punctuation ("...:" + ".").
+_SENTENCE_END = re.compile(r"[\s:;,.]*\.$")
+
+
+def _describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout: float | None,
+              received: bool, headers: bool = False, host: str = "") -> tuple[str, str]:
     """(type, message) for an exception raised while opening or reading a stream.
 
     `received` says whether any data record arrived and `headers` whether the

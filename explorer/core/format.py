@@ -74,7 +74,7 @@ def summary_line(record: Record) -> str:
     if record.kind is Kind.ERROR:
         text = f"{sanitize(s.error, 300)} [{s.type}] after {text}"
     if s.close_code is not None:
-        reason = f" {sanitize(s.close_reason, 80)!r}" if s.close_reason else ""
+        reason = f" “{sanitize(s.close_reason, 80)}”" if s.close_reason else ""
         text += f", WebSocket closed {s.close_code}{reason}"
     if s.framing:
         text += f", framing: {s.framing}"

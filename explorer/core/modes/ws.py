@@ -31,7 +31,7 @@ from typing import Any, AsyncIterator, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
-from websockets.exceptions import ConnectionClosedOK, InvalidStatus
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidStatus, InvalidURI
 from websockets.protocol import CLOSING, Event
 from yarl import URL
 
@@ -137,15 +137,17 @@ async def connect_socket(host: str, port: int, ctx: StreamContext) -> socket.soc
 def _timeout_error(ctx: StreamContext, url: URL, limit: float | None) -> StreamError:
     """What the connect timeout cut short, from the phases already marked."""
     where = host_port(url.host or "", url.port or 0)
+    within = "in time" if limit is None else f"within the {limit:g} s connect timeout"  # None: TLS's own timeout
     if "connect_end" not in ctx.marks:
-        return StreamError("connect_timeout", f"Could not connect to {where} within the {limit:g} s connect timeout.")
-    return StreamError("connect_timeout", f"{where} accepted the connection but did not complete the WebSocket "
-                                          f"handshake within the {limit:g} s connect timeout.")
+        return StreamError("connect_timeout", f"Could not connect to {where} {within}.")
+    return StreamError("connect_timeout", f"The server at {where} accepted the connection but did not answer the "
+                                          f"WebSocket handshake {within}.")
 
 
-def _redirect_error(exc: ValueError) -> StreamError | None:
-    """websockets cannot follow a redirect on a socket it was handed; say what the server answered."""
-    status = exc.__cause__
+def _redirect_error(exc: Exception) -> StreamError | None:
+    """websockets cannot follow a redirect on a socket it was handed (ValueError), nor to a URL that
+    is not ws or wss (InvalidURI); either way, say what the server answered."""
+    status = exc.__cause__ or exc.__context__
     if not isinstance(status, InvalidStatus):
         return None
     response = status.response
@@ -184,7 +186,7 @@ async def _handshake(request: StreamRequest, ctx: StreamContext, url: str) -> Cl
                 raise
     except TimeoutError:
         raise _timeout_error(ctx, parsed, request.connect_timeout) from None
-    except ValueError as exc:
+    except (ValueError, InvalidURI) as exc:
         redirect = _redirect_error(exc)
         if redirect is None:
             raise
@@ -225,9 +227,13 @@ async def _messages(ws: ClientConnection, ctx: StreamContext, idle: float | None
                     body: bytes | None) -> AsyncIterator[Record]:
     t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
     timing, message_kind = ctx.timing, Kind.MESSAGE
+    unsent = None
     try:
         if body is not None:
-            yield await _send_body(ws, t0, body)
+            try:
+                yield await _send_body(ws, t0, body)
+            except ConnectionClosed as closed:  # the server closed first: read what it sent, then say so
+                unsent = closed
         while True:
             if idle is None:
                 message = await ws.recv()
@@ -249,12 +255,16 @@ async def _messages(ws: ClientConnection, ctx: StreamContext, idle: float | None
             total += size
             last = t
     except ConnectionClosedOK:
-        pass
+        if unsent is not None:
+            code = f" (code {unsent.rcvd.code})" if unsent.rcvd is not None else ""
+            raise StreamError("ws_body_not_sent", f"The server closed the WebSocket{code} before explorer could "
+                                                  "send the body.") from None
     except TimeoutError:
-        raise StreamError(
-            "idle_timeout" if seq else "ttfb_timeout",
-            f"The WebSocket went silent for longer than the {idle:g} s idle timeout.",
-        ) from None
+        if seq:
+            raise StreamError("idle_timeout", f"The WebSocket went silent: no message for {idle:g} s (the idle "
+                                              f"timeout) after {seq:,} message{'s' if seq > 1 else ''}.") from None
+        raise StreamError("ttfb_timeout", f"The WebSocket opened, then no message arrived within the {idle:g} s "
+                                          "idle timeout.") from None
     finally:
         ctx.tally(seq, total, first, last)
 
