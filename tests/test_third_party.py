@@ -244,16 +244,21 @@ async def test_gzip_first_byte_agrees_across_modes(uvicorn_server: ChildServer) 
         ", ".join(f"{m} {best[m] * 1000:.2f} ms ({min(firsts[m]) * 1000:.2f} ms)" for m in FIRST_BYTE_MODES)
 
 
-async def test_plain_stream_bytes_wire_chunks_and_framing(uvicorn_server: ChildServer) -> None:
-    url = uvicorn_server.url("/plain")
-    ref = fetch(url)
-    assert ref.entity == b"".join(PLAIN_PIECES) and not ref.content_codings
+async def assert_any_and_wire(url: str, ref: Exchange) -> None:
+    """`any` gives the body's bytes and `wire` its chunks, each ending cleanly."""
     records = await collect(url, mode="any")
     ended_cleanly(records)
     assert payload(records) == ref.entity
     records = await collect(url, mode="wire")
     ended_cleanly(records)
     assert_wire_chunks(records, ref)
+
+
+async def test_plain_stream_bytes_wire_chunks_and_framing(uvicorn_server: ChildServer) -> None:
+    url = uvicorn_server.url("/plain")
+    ref = fetch(url)
+    assert ref.entity == b"".join(PLAIN_PIECES) and not ref.content_codings
+    await assert_any_and_wire(url, ref)
     records = await collect(url, mode="any", framing=True)
     ended_cleanly(records)
     assert b"".join(r.data or b"" for r in records if r.kind in (Kind.CHUNK, Kind.FRAMING)) == ref.body
@@ -293,12 +298,7 @@ async def test_flask_bytes_and_wire_chunks(flask_server: ChildServer) -> None:
     url = flask_server.url("/ndjson")
     ref = fetch(url)
     assert ref.chunks is not None, "werkzeug's threaded server streams chunked"
-    records = await collect(url, mode="any")
-    ended_cleanly(records)
-    assert payload(records) == ref.entity
-    records = await collect(url, mode="wire")
-    ended_cleanly(records)
-    assert_wire_chunks(records, ref)
+    await assert_any_and_wire(url, ref)
 
 
 # -- the websockets server --------------------------------------------------------

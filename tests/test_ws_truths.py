@@ -75,6 +75,18 @@ class RealServer:
             await self._stop
 
 
+def accept_handshake(conn: socket.socket) -> bytes:
+    """Read a WebSocket opening handshake from `conn` and return the 101 answer to send."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += conn.recv(65536)
+    key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+               if line.lower().startswith(b"sec-websocket-key:"))
+    accept = base64.b64encode(hashlib.sha1(key + GUID.encode()).digest())
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+
+
 def frame(opcode: int, payload: bytes, *, fin: bool = True, mask: bool = False, rsv: int = 0) -> bytes:
     """One WebSocket frame as RFC 6455 lays it out."""
     head = bytes([(0x80 if fin else 0) | rsv << 4 | opcode])
@@ -157,15 +169,8 @@ class RawWebSocketServer:
                 continue
             with conn:
                 conn.settimeout(10)
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    head += conn.recv(65536)
-                key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"sec-websocket-key:"))
-                accept = base64.b64encode(hashlib.sha1(key + GUID.encode()).digest())
-                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-                             + b"".join(self.frames))  # one write: the client reads it all at once
+                # one write: the client reads it all at once
+                conn.sendall(accept_handshake(conn) + b"".join(self.frames))
                 self.close_codes.append(read_close_code(conn))
 
 
@@ -311,14 +316,7 @@ def test_connection_dropped_without_close_frame(capsys: pytest.CaptureFixture[st
     def serve_once() -> None:
         conn, _ = listener.accept()
         with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                head += conn.recv(65536)
-            key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"sec-websocket-key:"))
-            accept = base64.b64encode(hashlib.sha1(key + GUID.encode()).digest())
-            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + frame(TEXT, b"bye"))
+            conn.sendall(accept_handshake(conn) + frame(TEXT, b"bye"))
 
     thread = threading.Thread(target=serve_once, daemon=True)
     thread.start()

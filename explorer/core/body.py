@@ -92,7 +92,3 @@ class Body:
     decoder: Decoder | None = None
     exchange: WireExchange | None = None
 
-    def header(self, name: str) -> str:
-        """A header's value, the name matched in any case ("" when absent)."""
-        lowered = name.lower()
-        return next((value for key, value in self.headers.items() if key.lower() == lowered), "")

@@ -11,9 +11,10 @@ they are undone last first.
 from __future__ import annotations
 
 import zlib
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Mapping
 
 from .errors import StreamError
+from .headers import header_values
 
 GZIP = 31  # wbits for a gzip header
 ZLIB_OR_GZIP = 47  # wbits that detect a zlib or gzip header
@@ -173,7 +174,7 @@ def codings(headers: Mapping[str, str]) -> list[str]:
     """The codings applied to the body, in order: Transfer-Encoding's (but chunked), then Content-Encoding's."""
     listed: list[str] = []
     for name in ("Transfer-Encoding", "Content-Encoding"):
-        for value in _values(headers, name):
+        for value in header_values(headers.items(), name):
             listed += [c.strip().lower() for c in value.split(",") if c.strip()]
     return [c for c in listed if c not in ("chunked", "identity")]
 
@@ -191,8 +192,3 @@ def decoder_for(headers: Mapping[str, str]) -> Decoder | None:
         raise StreamError("bad_encoding", f"The body is encoded with {unknown[0][:40]!s}, which explorer cannot "
                                           "decode: read it with --raw to see the bytes as sent.")
     return Decoder([STEPS[c]() for c in reversed(applied)])
-
-
-def _values(headers: Mapping[str, str], name: str) -> Iterable[str]:
-    lowered = name.lower()
-    return [value for key, value in headers.items() if key.lower() == lowered]

@@ -54,9 +54,13 @@ def _first_line(text: str) -> str:
     return " ".join(text.strip().split("\n")[0].split()) or "no detail"
 
 
+def host_port(host: str, port: int | None) -> str:
+    """`host:port`, with an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _host(exc: aiohttp.ClientConnectorError) -> str:
-    host = f"[{exc.host}]" if ":" in exc.host else exc.host  # an IPv6 address is written in brackets
-    return f"{host}:{exc.port}"
+    return host_port(exc.host, exc.port)
 
 
 def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout: float | None,
@@ -228,7 +232,7 @@ def without_credentials(url: str) -> str:
 
 def connect_failure(host: str, port: int, error: OSError) -> StreamError:
     """The sentence for a connection that could not be made."""
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    where = host_port(host, port)
     if isinstance(error, ConnectionRefusedError):
         return StreamError("connection_refused", f"Connection refused by {where}: nothing is listening there.")
     return StreamError("connect", f"Could not connect to {where}: {error.strerror or error}.")

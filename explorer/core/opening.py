@@ -18,6 +18,7 @@ from .body import Body, ByteReader, DecodingReader
 from .context import StreamContext
 from .decoding import ACCEPT_ENCODING, Decoder, decoder_for
 from .errors import StreamError
+from .headers import header_value
 from .modes import REGISTRY
 from .modes.auto import mode_for_content_type
 from .opened import Opened
@@ -122,7 +123,7 @@ async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator
             target, followed = following, followed + 1
         ctx.arrivals = lambda: (hop.first_byte, hop.last_byte)
         head = hop.head
-        content_type = next((v for k, v in head.headers if k.lower() == "content-type"), "")
+        content_type = header_value(head.headers, "Content-Type")
         mode = request.mode if request.mode != "auto" else mode_for_content_type(content_type)
         if head.status >= 400:
             mode = "any"

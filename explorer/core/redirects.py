@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from yarl import URL
 
 from .errors import StreamError
+from .headers import header_value
 from .wire_client import Head
 
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
@@ -26,7 +27,7 @@ class Target:
 
 
 def location(head: Head) -> str:
-    return next((value for name, value in head.headers if name.lower() == "location"), "")
+    return header_value(head.headers, "Location")
 
 
 def next_hop(head: Head, sent: Target, followed: int, limit: int) -> Target | None:

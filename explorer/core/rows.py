@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterator, NamedTuple
 
 from .format import data_preview, fmt_bytes, fmt_ms, hex_preview, json_value, status_line, summary_line, token_text
+from .headers import header_value
 from .modes.sse import llm_token
 from .record import Flag, Kind, Record
 from .sanitize import PREVIEW_LENGTH, sanitize
@@ -112,16 +113,17 @@ META_KINDS = frozenset((Kind.INFORMATIONAL, Kind.REDIRECT, Kind.TRAILERS))
 def meta_line(record: Record) -> str:
     """A 1xx response, a redirect hop or the trailers, on one line."""
     if record.kind is Kind.TRAILERS:
-        fields = record.value or {}
-        shown = "  ·  ".join(f"{sanitize(k, 40)}: {sanitize(v, 80)}" for k, v in fields.items())
-        return f"trailers at {fmt_ms(record.t)}: {shown or 'none'}"
-    response = record.response
-    headers = response.headers
+        return f"trailers at {fmt_ms(record.t)}: {_fields(record.value or {}) or 'none'}"
+    headers = record.response.headers
     if record.kind is Kind.REDIRECT:
-        where = next((v for k, v in headers.items() if k.lower() == "location"), "")
+        where = header_value(headers.items(), "Location")
         return f"redirect at {fmt_ms(record.t)}: {status_line(record)} → {sanitize(where, 120)}"
-    shown = "  ·  ".join(f"{sanitize(k, 40)}: {sanitize(v, 80)}" for k, v in headers.items())
+    shown = _fields(headers)
     return f"informational at {fmt_ms(record.t)}: {status_line(record)}" + (f"  ·  {shown}" if shown else "")
+
+
+def _fields(fields: dict[str, str]) -> str:
+    return "  ·  ".join(f"{sanitize(name, 40)}: {sanitize(value, 80)}" for name, value in fields.items())
 
 
 def final_line(record: Record) -> str:

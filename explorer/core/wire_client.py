@@ -10,9 +10,6 @@ request is sent exactly once: nothing here retries.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-import ssl
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -21,8 +18,10 @@ from yarl import URL
 
 from .body import BufferedReader
 from .chunk_framing import ChunkFraming, Framing, Span
+from .connect import connect_socket, tls_context
 from .context import StreamContext
-from .errors import ReadTimeout, StreamError, connect_failure, header_cap_error
+from .errors import ReadTimeout, StreamError, header_cap_error
+from .headers import header_values
 from .record import Kind
 from .request import StreamRequest
 
@@ -124,8 +123,8 @@ class WireExchange:
                 head = _head(event, self._at - self.ctx.t0)
                 if sum(len(name) + len(value) + 4 for name, value in head.headers) > self.request.max_header_size:
                     raise header_cap_error(self.request.max_header_size)
-                self.chunked = any(name.lower() == "transfer-encoding" and "chunked" in value.lower()
-                                   for name, value in head.headers)
+                self.chunked = any("chunked" in value.lower()
+                                   for value in header_values(head.headers, "Transfer-Encoding"))
                 if self.chunked:
                     self._framing = ChunkFraming()
                     self._items = self._framing.feed(conn.trailing_data[0])
@@ -235,36 +234,16 @@ class WireExchange:
         host, port = url.raw_host or "", url.port or 80
         ctx, request = self.ctx, self.request
         tls = url.scheme in ("https", "wss")
-        loop = asyncio.get_running_loop()
-        literal = _is_ip(host)
-        if not literal:
-            ctx.mark("dns_start")
         try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as error:
-            raise StreamError("dns", f"Could not resolve host '{host}': {error.strerror or error}.") from None
-        if not literal:
-            ctx.mark("dns_end")
-        ctx.mark("connect_start")
-        last: OSError | None = None
-        for family, _type, _proto, _name, address in infos:
-            try:
-                async with asyncio.timeout(request.connect_timeout):
-                    self._reader, self._writer = await asyncio.open_connection(
-                        str(address[0]), int(address[1]), family=family, limit=READ_SIZE,
-                        ssl=_tls_context(request) if tls else None, server_hostname=host if tls else None,
-                    )
-                break
-            except ssl.SSLError:
-                raise
-            except TimeoutError:
-                raise StreamError("connect_timeout", f"Could not connect within the {request.connect_timeout:g} s "
-                                                     "connect timeout.") from None
-            except OSError as error:
-                last = error
-        else:
-            assert last is not None
-            raise connect_failure(host, port, last)
+            async with asyncio.timeout(request.connect_timeout):
+                sock = await connect_socket(host, port, ctx)
+                self._reader, self._writer = await asyncio.open_connection(
+                    sock=sock, limit=READ_SIZE, ssl=tls_context(request) if tls else None,
+                    server_hostname=host if tls else None,
+                )
+        except TimeoutError:
+            raise StreamError("connect_timeout", f"Could not connect within the {request.connect_timeout:g} s "
+                                                 "connect timeout.") from None
         ctx.mark("connect_end")
         ctx.abort = self.abort
 
@@ -312,22 +291,3 @@ class WireContent(BufferedReader):
             if exchange.done:
                 return b""
             queue += await exchange.body_reads()
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _tls_context(request: StreamRequest) -> ssl.SSLContext:
-    chosen = request.ssl_context()
-    if isinstance(chosen, ssl.SSLContext):
-        return chosen
-    context = ssl.create_default_context()
-    if chosen is False:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context

@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
-import socket
-import ssl as ssl_module
 from contextlib import asynccontextmanager
 from time import perf_counter
 from typing import Any, AsyncIterator, cast
@@ -35,8 +32,9 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidS
 from websockets.protocol import CLOSING, Event
 from yarl import URL
 
+from ..connect import connect_socket, tls_context
 from ..context import StreamContext
-from ..errors import StreamError, connect_failure, without_credentials
+from ..errors import StreamError, host_port, without_credentials
 from ..opened import Opened
 from ..record import Flag, Kind, Record, Response
 from ..request import StreamRequest
@@ -47,18 +45,6 @@ def websocket_url(url: str) -> str:
     parsed = URL(url)
     scheme = {"http": "ws", "https": "wss"}.get(parsed.scheme, parsed.scheme)
     return str(parsed.with_scheme(scheme))
-
-
-def websocket_ssl(request: StreamRequest) -> ssl_module.SSLContext:
-    """websockets wants a context for wss (never None or False)."""
-    context = request.ssl_context()
-    if isinstance(context, ssl_module.SSLContext):
-        return context
-    context = ssl_module.create_default_context()
-    if request.insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl_module.CERT_NONE
-    return context
 
 
 class TimedConnection(ClientConnection):
@@ -96,44 +82,6 @@ class TimedConnection(ClientConnection):
             self._ctx.mark("headers")
 
 
-def host_port(host: str, port: int) -> str:
-    """`host:port`, with an IPv6 address in brackets."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-async def connect_socket(host: str, port: int, ctx: StreamContext) -> socket.socket:
-    """Resolve `host` (marking DNS unless it is an IP literal) and connect to the first address that answers."""
-    loop = asyncio.get_running_loop()
-    try:
-        ipaddress.ip_address(host)
-        literal = True
-    except ValueError:
-        literal = False
-    if not literal:
-        ctx.mark("dns_start")
-    try:
-        addresses = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise StreamError("dns", f"Could not resolve host '{host}': {error.strerror or 'no address'}.") from None
-    if not literal:
-        ctx.mark("dns_end")
-    ctx.mark("connect_start")
-    failure: OSError | None = None
-    for family, kind, proto, _, address in addresses:
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.setblocking(False)
-            await loop.sock_connect(sock, address)
-            return sock
-        except OSError as error:
-            sock.close()
-            failure = error
-        except BaseException:
-            sock.close()
-            raise
-    raise connect_failure(host, port, failure or OSError("no usable address"))
-
-
 def _timeout_error(ctx: StreamContext, url: URL, limit: float | None) -> StreamError:
     """What the connect timeout cut short, from the phases already marked."""
     where = host_port(url.host or "", url.port or 0)
@@ -164,7 +112,7 @@ async def _handshake(request: StreamRequest, ctx: StreamContext, url: str) -> Cl
     secure = parsed.scheme == "wss"
     kwargs: dict[str, Any] = {}
     if secure:
-        kwargs = {"ssl": websocket_ssl(request), "server_hostname": parsed.host}
+        kwargs = {"ssl": tls_context(request), "server_hostname": parsed.host}
     factory = cast(type[ClientConnection], functools.partial(TimedConnection, ctx=ctx))
     try:
         async with asyncio.timeout(request.connect_timeout):
