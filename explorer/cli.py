@@ -38,11 +38,26 @@ COMMANDS = {"serve": _serve, "get": _get, "compare": _compare}
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `explorer` console script."""
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:  # stdout's reader left (`explorer serve | head -1`): stop quietly, as Unix tools do
+        from .get import EXIT_READER_LEFT, silence_stdout
+
+        silence_stdout()
+        return EXIT_READER_LEFT
+
+
+def _main(argv: list[str]) -> int:
     if argv and argv[0] in COMMANDS:
         return COMMANDS[argv[0]](argv[1:])
     if argv and argv[0] in ("--version", "-V"):
-        print(f"explorer {__version__}")
+        try:
+            print(f"explorer {__version__}", flush=True)
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # a full disk (`>/dev/full`): one sentence, no traceback
+            print(f"explorer: cannot write to stdout: {error.strerror or error}.", file=sys.stderr)
+            return 1
         return 0
     from .tui import run
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import os
 import signal
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import IO, Iterator
 
 from .core import Kind, Record, open_stream
@@ -19,6 +21,8 @@ from .core.timing import TimeBuckets, TimingStage
 from .options import Options, UsageError, add_request_arguments, parse_options
 
 EXIT_OK, EXIT_STREAM_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OUTPUT_FAILED = 1  # stdout or the -o file could not be written
+EXIT_READER_LEFT = 128 + 13  # stdout's reader left (`| head`): what a tool killed by SIGPIPE reports
 HEADER = f"{'kind':<8}{'#':>6} {'time':>11} {'+gap':>11} {'size':>10}  preview\n"
 
 
@@ -143,6 +147,48 @@ class Interrupt:
             loop.remove_signal_handler(signal.SIGINT)
 
 
+class OutputFailed(Exception):
+    """stdout (`to_stdout`) or the `-o` file could not be written."""
+
+    def __init__(self, error: OSError, to_stdout: bool) -> None:
+        super().__init__(error)
+        self.error, self.to_stdout = error, to_stdout
+
+
+def prepare_stdout(fmt: str) -> None:
+    """JSONL goes out as UTF-8 whatever the locale (it is the contract); text in the locale's encoding, with
+    what that cannot encode (`·`, `␛` under LANG=C without UTF-8) as backslash escapes instead of a crash."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        with suppress(ValueError, OSError):
+            if fmt == "jsonl":
+                sys.stdout.reconfigure(encoding="utf-8")
+            else:
+                sys.stdout.reconfigure(errors="backslashreplace")
+
+
+def silence_stdout() -> None:
+    """Point stdout's descriptor at /dev/null after a write to it failed.
+
+    What is still buffered is flushed once more when the interpreter exits;
+    this way that flush cannot fail again (the Python docs' recipe for SIGPIPE).
+    """
+    with suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def output_failed(failure: OutputFailed, output_name: str | None) -> int:
+    """Say what could not be written, in one sentence, and the exit status; a departed reader is no news."""
+    if failure.to_stdout:
+        silence_stdout()
+        if isinstance(failure.error, BrokenPipeError):
+            return EXIT_READER_LEFT
+    where = "to stdout" if failure.to_stdout else repr(output_name)
+    print(f"explorer get: cannot write {where}: {failure.error.strerror or failure.error}.", file=sys.stderr)
+    return EXIT_OUTPUT_FAILED
+
+
 async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, show_stats: bool = False,
                     base_url: str | None = None, interrupt: Interrupt | None = None) -> Record | None:
     """Run one stream, printing each record as the engine made it; return the final record."""
@@ -157,13 +203,19 @@ async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, sh
             last = record
             if record.kind in FINAL_KINDS:
                 interrupt.streaming = False  # a Ctrl-C from here on only sets the exit status
-            if printer:
-                printer(record)
-            else:
-                sys.stdout.write("\n".join(jsonl_lines(record)) + "\n")
-                sys.stdout.flush()
+            try:
+                if printer:
+                    printer(record)
+                else:
+                    sys.stdout.write("\n".join(jsonl_lines(record)) + "\n")
+                    sys.stdout.flush()
+            except OSError as error:
+                raise OutputFailed(error, to_stdout=True) from None
             if output:
-                output.write(record)
+                try:
+                    output.write(record)
+                except OSError as error:
+                    raise OutputFailed(error, to_stdout=False) from None
         interrupt.streaming = False
     return last
 
@@ -193,18 +245,29 @@ def run(args: argparse.Namespace) -> int:
         if options.request.insecure:
             print("explorer get: warning: --insecure: TLS certificates are not verified.", file=sys.stderr)
         if options.output:
-            open(options.output, "w").close()  # a new run starts a new file
-            output = JsonlRecorder(options.output)
-        return asyncio.run(_run(options, args.format, args.stats, output))
+            try:
+                open(options.output, "w").close()  # a new run starts a new file
+                output = JsonlRecorder(options.output)
+            except OSError as error:  # the file named cannot be opened: the argument is unusable
+                print(f"explorer get: cannot write {args.output!r}: {error.strerror or error}.", file=sys.stderr)
+                return EXIT_USAGE
+        prepare_stdout(args.format)
+        status = asyncio.run(_run(options, args.format, args.stats, output))
+        if output is not None:
+            try:
+                output.close()  # flushes nothing (line-buffered) unless a write was cut short
+            except OSError as error:
+                raise OutputFailed(error, to_stdout=False) from None
+        return status
     except UsageError as error:
         print(f"explorer get: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as error:
-        print(f"explorer get: cannot write {args.output!r}: {error.strerror}.", file=sys.stderr)
-        return EXIT_USAGE
+    except OutputFailed as failure:
+        return output_failed(failure, args.output)
     except KeyboardInterrupt:
         print("\nexplorer get: interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         if output is not None:
-            output.close()
+            with suppress(OSError):  # after a failure already reported
+                output.close()

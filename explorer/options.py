@@ -11,10 +11,12 @@ from .core.modes import MODES
 from .core.request import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_HEADER_SIZE,
     DEFAULT_MAX_LINE,
     DEFAULT_MAX_MESSAGE,
     DEFAULT_MAX_REDIRECTS,
+    DEFAULT_MAX_VALUE,
     StreamRequest,
 )
 from .core.timing import STALL_FACTOR, STALL_SECONDS
@@ -58,7 +60,13 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
     parser.add_argument("--max-time", type=float, default=None, metavar="S",
                         help="stop cleanly after S seconds")
     parser.add_argument("--max-line", type=int, default=DEFAULT_MAX_LINE, metavar="BYTES",
-                        help=f"line cap in lines mode (default {DEFAULT_MAX_LINE})")
+                        help=f"longest line in lines mode, and SSE line (default {DEFAULT_MAX_LINE})")
+    parser.add_argument("--max-value", type=int, default=DEFAULT_MAX_VALUE, metavar="BYTES",
+                        help="largest JSON value or SSE event held; a longer wire chunk comes in pieces of "
+                             "this size, and zlib mode keeps this much of a read's decoded bytes "
+                             f"(default {DEFAULT_MAX_VALUE})")
+    parser.add_argument("--max-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
+                        help=f"deepest JSON nesting (default {DEFAULT_MAX_DEPTH})")
     parser.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="S",
                         help=f"mark gaps of at least S seconds (and {STALL_FACTOR:g}x the median) as stalls "
                              f"(default {STALL_SECONDS:g})")
@@ -126,6 +134,8 @@ def parse_options(args: argparse.Namespace, *, url_required: bool = True, mode: 
         max_header_size=args.max_header_size,
         max_message=args.max_message,
         framing=args.framing,
+        max_value=args.max_value,
+        max_depth=args.max_depth,
     )
     problem = request.problem(url_required=url_required and not args.demo)
     if problem:

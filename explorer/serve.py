@@ -8,7 +8,8 @@ import signal
 import sys
 
 from .demo.catalog import CATALOG, demo_url
-from .demo.runner import DemoServer, is_loopback
+from .demo.guard import is_loopback
+from .demo.runner import DemoServer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

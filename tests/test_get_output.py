@@ -1,4 +1,5 @@
-"""`explorer get` output: text for people, JSONL files, line splitting, Ctrl-C, a foreign server."""
+"""`explorer get` output: text for people, JSONL files, line splitting, Ctrl-C, a foreign server, a reader
+that leaves, a full disk."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from explorer.cli import main
 
 from .helpers import of_kind, run_get
 from .rawserver import RawServer, chunked_response
+from .servers.raw import ScriptServer
 
 HOSTILE = b"\x1b]0;pwned\x07\x1b[2J[bold]red[/bold] [@click=app.quit]x[/] \x00\x7f\xe2\x80\xaeevil\r\n"
 
@@ -124,3 +126,40 @@ def test_raw_keeps_content_encoding(capsys: pytest.CaptureFixture[str]) -> None:
     raw = b"".join(base64.b64decode(c["data_b64"]) if "data_b64" in c else c["data"].encode()
                    for c in of_kind(records, "chunk"))
     assert status == 0 and raw[:2] == b"\x1f\x8b" and gzip.decompress(raw).count(b"Compressed line") == 2
+
+
+# -- when the output cannot be written -------------------------------------------------------------------------
+
+MANY_LINES = [b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+              + b"".join(b"line %d of a stream longer than any pipe buffer\n" % n for n in range(30_000))]
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_a_reader_that_leaves_ends_get_quietly(fmt: str) -> None:
+    """`explorer get URL | head -1`: no message, no traceback, the status of a tool SIGPIPE ended (not usage's 2).
+
+    The output is megabytes, so it cannot all fit in the pipe before the reader leaves: a write must fail.
+    """
+    with ScriptServer({"/many": MANY_LINES}) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "explorer", "get", server.url("/many"), "--mode", "lines",
+                                 "--format", fmt], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=120) == 141
+    assert err == b""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_one_sentence(tmp_path: Path) -> None:
+    with ScriptServer({"/many": MANY_LINES}) as server:
+        url = server.url("/many")
+        capture = subprocess.run([sys.executable, "-m", "explorer", "get", url, "-o", "/dev/full"],
+                                 capture_output=True, timeout=120)
+        with open("/dev/full", "wb") as full:
+            stdout = subprocess.run([sys.executable, "-m", "explorer", "get", url, "--format", "jsonl"],
+                                    stdout=full, stderr=subprocess.PIPE, timeout=120)
+    assert capture.returncode == 1 and stdout.returncode == 1
+    assert capture.stderr.decode() == "explorer get: cannot write '/dev/full': No space left on device.\n"
+    assert stdout.stderr.decode() == "explorer get: cannot write to stdout: No space left on device.\n"

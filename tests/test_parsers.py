@@ -59,7 +59,7 @@ def test_sse_byte_by_byte() -> None:
 
 def decode_all(pieces: list[bytes]) -> bytes:
     decoder = MemberDecoder()
-    out = b"".join(decoder.feed(p) for p in pieces)
+    out = b"".join(b"".join(decoder.feed(p)) for p in pieces)
     assert not decoder.mid_member
     return out
 
@@ -87,7 +87,7 @@ def test_zlib_forms_split_at_every_boundary(form: str) -> None:
 def test_zlib_garbage_raises_stream_error() -> None:
     decoder = MemberDecoder()
     with pytest.raises(StreamError) as caught:
-        decoder.feed(b"\x78\x9cnot deflate at all")
+        list(decoder.feed(b"\x78\x9cnot deflate at all"))
     assert caught.value.type == "invalid_zlib"
 
 

@@ -19,32 +19,78 @@ from yarl import URL
 
 from .body import ByteReader
 from .context import StreamContext
-from .errors import header_cap_error
+from .errors import StreamError, header_cap_error
+from .headers import wire_text
 from .parser_errors import forward_parser_errors
-from .request import StreamRequest
+from .request import DEFAULT_MAX_HEADER_SIZE, StreamRequest
 from .wire_client import Head
 
 
 class StampingHandler(ResponseHandler):
-    """aiohttp's protocol, noting when socket reads brought the head and body bytes (perf_counter)."""
+    """aiohttp's protocol, noting when socket reads brought the head and body bytes (perf_counter),
+    and holding the head and the trailers to the header cap.
+
+    aiohttp caps one header line and the number of fields, not a block's
+    bytes: 4,000 fields of 50 KB were parsed (slowly, into memory) as one
+    head. Here the bytes before the head completes, and the bytes after it
+    that bring no body (chunk framing, then trailers), may not pass `cap`.
+    Past it the connection is closed, the body read so far stays readable,
+    and `cap_error` says why.
+    """
 
     head_at: float | None = None  # the read that completed the response head
     first_byte: float | None = None
     last_byte: float | None = None
+    cap_error: StreamError | None = None
+    cap = DEFAULT_MAX_HEADER_SIZE
     _seen = 0
+    _overhead = 0  # head bytes so far, then the bytes since the body last grew that were not body
 
     def data_received(self, data: bytes) -> None:
+        if self.cap_error is not None:
+            return
         t = perf_counter()
         before = self._payload
         super().data_received(data)
         payload = self._payload if self._payload is not None else before  # the read that ended a body clears it
-        if payload is not None and self.head_at is None:
+        if payload is None:
+            self._overhead += len(data)
+            if self._overhead > self.cap:
+                self._stop(header_cap_error(self.cap), None)
+            return
+        grew = payload.total_bytes - self._seen
+        if self.head_at is None:
             self.head_at = t
-        if payload is not None and payload.total_bytes != self._seen:
+            self._overhead = len(data) - grew - _head_end(data)  # the head fitted: count what follows it
+        elif grew:
+            self._overhead = len(data) - grew
+        else:
+            self._overhead += len(data)
+        if grew:
             self._seen = payload.total_bytes
             self.last_byte = t
             if self.first_byte is None:
                 self.first_byte = t
+        if self._overhead > self.cap:
+            self._stop(StreamError("header_too_large", f"The trailers after the body passed the {self.cap:,} byte "
+                                                       "header cap (raise it with --max-header-size)."), payload)
+
+    def _stop(self, error: StreamError, payload: aiohttp.StreamReader | None) -> None:
+        """Stop reading at a cap: a waiting head gets the error, a body ends where it is (`cap_error` says why)."""
+        self.cap_error = error
+        if payload is None:
+            self.set_exception(error)
+        else:
+            payload.feed_eof()
+            self._payload, self._parser, self._payload_parser = None, None, None  # nothing more to parse
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _head_end(data: bytes) -> int:
+    """Where the head that ends in `data` ends (the blank line after the fields)."""
+    ends = [at + len(mark) for mark in (b"\r\n\r\n", b"\n\n") if (at := data.find(mark)) >= 0]
+    return min(ends) if ends else 0
 
 
 class AiohttpHop:
@@ -57,10 +103,9 @@ class AiohttpHop:
     def __init__(self, resp: aiohttp.ClientResponse, t: float, handler: StampingHandler | None) -> None:
         self._resp = resp
         self._handler = handler
-        reason = (resp.reason or "").encode("utf-8", "surrogateescape").decode("latin-1")
         version = f"{resp.version.major}.{resp.version.minor}" if resp.version else ""
-        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in resp.raw_headers]
-        self.head = Head(resp.status, reason, version, headers, t)
+        headers = [(wire_text(name), wire_text(value)) for name, value in resp.raw_headers]
+        self.head = Head(resp.status, wire_text(resp.reason or ""), version, headers, t)
         self.url = str(resp.url)
         self.content: ByteReader = resp.content
         forward_parser_errors(resp)
@@ -68,6 +113,11 @@ class AiohttpHop:
     @property
     def first_byte(self) -> float | None:
         return self._handler.first_byte if self._handler is not None else None
+
+    @property
+    def error(self) -> StreamError | None:
+        """Why the body ended early though it read as complete (a cap passed after the head)."""
+        return self._handler.cap_error if self._handler is not None else None
 
     @property
     def last_byte(self) -> float | None:
@@ -115,6 +165,7 @@ class AiohttpClient:
     def _new_handler(self) -> StampingHandler:
         """The protocol for a new connection; with one connection per hop, the newest is this hop's."""
         self._handler = StampingHandler(loop=self._loop)
+        self._handler.cap = self.request.max_header_size
         return self._handler
 
     async def close(self) -> None:

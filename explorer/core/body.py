@@ -8,8 +8,9 @@ so a mode's hot loop is the same whichever client read the bytes.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterator, Protocol
 
 from .decoding import Decoder
 
@@ -64,22 +65,38 @@ class BufferedReader:
 class DecodingReader(BufferedReader):
     """The decoded body: each read of the source, undone by `decoder`; reads that decode to nothing are skipped."""
 
-    def __init__(self, source: ByteReader, decoder: Decoder) -> None:
+    def __init__(self, source: ByteReader, decoder: Decoder, expired: Callable[[], bool] = lambda: False) -> None:
         super().__init__(self._decoded)
         self._raw = source.readany
         self._decoder = decoder
+        self._expired = expired
+        self._pieces: Iterator[bytes] | None = None  # what the last read decodes to, piece by piece
         self._ended = False
 
     async def _decoded(self) -> bytes:
-        while not self._ended:
+        """The next decoded piece: a read decodes lazily, so a bomb is held one piece at a time.
+
+        Between the pieces of one read the loop gets a turn, so max time can end
+        a read that decodes to gigabytes; after it, the rest is not decoded.
+        """
+        while True:
+            if self._pieces is not None:
+                await asyncio.sleep(0)
+                piece = b"" if self._expired() else next(self._pieces, b"")
+                if piece:
+                    return piece
+                self._pieces = None
+            if self._ended:
+                return b""
             data = await self._raw()
             if not data:
                 self._ended = True
                 return self._decoder.finish()
-            out = self._decoder.feed(data)
-            if out:
-                return out
-        return b""
+            self._pieces = self._decoder.feed(data)
+            piece = next(self._pieces, b"")  # the first piece of a read needs no turn of the loop
+            if piece:
+                return piece
+            self._pieces = None
 
 
 @dataclass

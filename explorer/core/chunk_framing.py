@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_FRAMING_LINE = 64 * 1024  # h11 refuses longer lines before we get here
+from .errors import StreamError
+from .request import DEFAULT_MAX_HEADER_SIZE
 
 
 @dataclass(slots=True)
@@ -37,7 +38,8 @@ _SIZE, _DATA, _CRLF, _TRAILERS, _DONE = range(5)
 class ChunkFraming:
     """Turn raw chunked-body bytes, fed in arbitrary pieces, into `Framing` and `Span` items in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_line: int = DEFAULT_MAX_HEADER_SIZE) -> None:
+        self.max_line = max_line  # a size or trailer line held past this is refused (h11 refuses it too)
         self._state = _SIZE
         self._line = b""
         self._remaining = 0
@@ -75,6 +77,9 @@ class ChunkFraming:
             newline = data.find(b"\n", pos)
             if newline < 0:
                 self._line += data[pos:]
+                if len(self._line) > self.max_line:
+                    raise StreamError("header_too_large", f"A chunk size or trailer line passed the "
+                                      f"{self.max_line:,} byte header cap (raise it with --max-header-size).")
                 break
             line = self._line + data[pos:newline + 1]
             pos, self._line = newline + 1, b""

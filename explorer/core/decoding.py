@@ -6,12 +6,17 @@ way: stacked codings (`gzip, gzip`), `Transfer-Encoding: gzip, chunked`, br
 and zstd (the packages of aiohttp's `speedups` extra), and a corrupt body
 named by its coding. Codings are listed in the order they were applied, so
 they are undone last first.
+
+Decoding is bounded: every step hands out its output in pieces of at most
+`PIECE` bytes (zlib's `max_length` with `unconsumed_tail`, brotli's
+`output_buffer_limit`, zstd's `max_length`), lazily, so a decompression
+bomb never sits in memory whole: a consumer holds one piece per step.
 """
 
 from __future__ import annotations
 
 import zlib
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from .errors import StreamError
 from .headers import header_values
@@ -20,15 +25,20 @@ GZIP = 31  # wbits for a gzip header
 ZLIB_OR_GZIP = 47  # wbits that detect a zlib or gzip header
 RAW_DEFLATE = -15
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+PIECE = 256 * 1024  # most bytes one decompress call may make
 
 
 class Step:
-    """Undo one coding, fed in arbitrary pieces; `finish()` checks the coded stream was complete."""
+    """Undo one coding, fed in arbitrary pieces; `finish()` checks the coded stream was complete.
+
+    `feed(data)` is a generator of decoded pieces of at most `PIECE` bytes;
+    consume it to the end before feeding more.
+    """
 
     name = "identity"
 
-    def feed(self, data: bytes) -> bytes:
-        return data
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        yield data
 
     def finish(self) -> bytes:
         return b""
@@ -44,13 +54,12 @@ class Deflate(Step):
         self._started = False  # deflate: a raw deflate stream is retried once with raw wbits
         self._head = b""
 
-    def feed(self, data: bytes) -> bytes:
-        out = []
+    def feed(self, data: bytes) -> Iterator[bytes]:
         while data:
             if self._decoder is None:
                 self._decoder = zlib.decompressobj(self._wbits)
             try:
-                decoded = self._decoder.decompress(data)
+                decoded = self._decoder.decompress(data, PIECE)
             except zlib.error as error:
                 if self.name == "deflate" and not self._started and self._wbits == ZLIB_OR_GZIP:
                     # many servers send raw deflate for "deflate": decode it as such
@@ -59,15 +68,23 @@ class Deflate(Step):
                     continue
                 raise corrupt(self.name, str(error)) from None
             if not self._started:
-                self._head += data
+                self._head += data  # nothing decoded yet, so all of it was taken
                 self._started = bool(decoded) or self._decoder.eof
-            out.append(decoded)
+            if decoded:
+                yield decoded
             if self._decoder.eof:
                 data = self._decoder.unused_data
                 self._decoder, self._started, self._head = None, False, b""
-            else:
-                data = b""
-        return b"".join(out)
+            else:  # past the piece size: the input left over, or b"" to let out what zlib still holds
+                data = self._decoder.unconsumed_tail
+                while not data and len(decoded) == PIECE and not self._decoder.eof:
+                    decoded = self._decoder.decompress(b"", PIECE)
+                    if decoded:
+                        yield decoded
+                    data = self._decoder.unconsumed_tail
+                if self._decoder.eof:
+                    data = self._decoder.unused_data
+                    self._decoder, self._started, self._head = None, False, b""
 
     def finish(self) -> bytes:
         if self._decoder is not None:
@@ -85,10 +102,17 @@ class Brotli(Step):
         self._error = brotli.error
         self._fed = False
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes) -> Iterator[bytes]:
         self._fed = self._fed or bool(data)
         try:
-            return bytes(self._decoder.process(data))
+            out = self._decoder.process(data, output_buffer_limit=PIECE)
+            if out:
+                yield out
+            while not self._decoder.can_accept_more_data():
+                out = self._decoder.process(b"", output_buffer_limit=PIECE)
+                if not out:
+                    break
+                yield out
         except self._error as error:
             raise corrupt(self.name, str(error) or "invalid data") from None
 
@@ -110,18 +134,23 @@ class Zstd(Step):
         self._decoder = zstd.ZstdDecompressor()
         self._fed = False
 
-    def feed(self, data: bytes) -> bytes:
-        out = []
+    def feed(self, data: bytes) -> Iterator[bytes]:
         self._fed = self._fed or bool(data)
         try:
-            while data:
+            more = bool(data)
+            while more:
                 if self._decoder.eof:  # a new frame follows the finished one
                     self._decoder = self._module.ZstdDecompressor()
-                out.append(self._decoder.decompress(data))
-                data = self._decoder.unused_data if self._decoder.eof else b""
+                out = self._decoder.decompress(data, PIECE)
+                if out:
+                    yield out
+                if self._decoder.eof:
+                    data = self._decoder.unused_data
+                    more = bool(data)
+                else:  # more output waits when the piece size stopped it
+                    data, more = b"", not self._decoder.needs_input
         except self._module.ZstdError as error:
             raise corrupt(self.name, str(error)) from None
-        return b"".join(out)
 
     def finish(self) -> bytes:
         if self._fed and not self._decoder.eof:
@@ -153,21 +182,40 @@ class Decoder:
         self.steps = steps
         self.names = tuple(step.name for step in reversed(steps))  # as listed in the headers
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of `data` (each at most `PIECE` bytes), made as they are taken."""
+        pieces: Iterable[bytes] = (data,)
         for step in self.steps:
-            if not data:
-                break
-            data = step.feed(data)
-        return data
+            pieces = _through(step, pieces)
+        return iter(pieces)
 
     def finish(self) -> bytes:
         """Whatever the steps still hold; raises if a coded stream was cut short."""
         out = b""
         for step in self.steps:
             if out:
-                out = step.feed(out)
+                out = b"".join(step.feed(out))
             out += step.finish()
         return out
+
+
+def _through(step: Step, pieces: Iterable[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        if piece:
+            yield from step.feed(piece)
+
+
+def kept(pieces: Iterable[bytes], cap: int) -> tuple[bytes, int]:
+    """At most `cap` bytes of `pieces` (decoding them all), and the size of all of them."""
+    held: list[bytes] = []
+    room = cap
+    total = 0
+    for piece in pieces:
+        total += len(piece)
+        if room > 0:
+            held.append(piece[:room] if len(piece) > room else piece)
+            room -= len(held[-1])
+    return (held[0] if len(held) == 1 else b"".join(held)), total
 
 
 def codings(headers: Mapping[str, str]) -> list[str]:

@@ -9,6 +9,12 @@ orjson writes the lines. Numbers stay exact (ints of any size, Decimals as
 ijson read them), and besides what JSON must escape, every C1 control, DEL,
 bidi control and invisible separator is written as `\\uXXXX`, so printing a
 capture cannot move a terminal's cursor or reorder its text.
+
+Any str can be written. A lone surrogate (which no UTF-8 encoder takes, and
+which network text cannot hold: header bytes are read as latin-1, the rest
+as UTF-8 that replaces or refuses invalid bytes) is kept as its JSON escape
+`\\udXXX` in a value, so `json.loads` gives the same str back; in a key it
+becomes U+FFFD, as orjson takes only str keys.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ def to_json_objects(record: Record) -> Iterator[dict[str, Any]]:
                             "gap": round(record.gap, 6), "size": record.size}
     value = record.value
     if record.kind is Kind.EVENT:  # one object per ijson event; the read's gap and size go on the first
+        if record.cut:  # the app kept its strings to a cap
+            base["truncated"] = True
         for n, (prefix, event, item) in enumerate(value):
             if n == 0:
                 yield {**base, "prefix": prefix, "event": event, "value": item}
@@ -58,7 +66,10 @@ def to_json_objects(record: Record) -> Iterator[dict[str, Any]]:
     elif isinstance(value, Summary):
         yield {**base, **summary_fields(value)}
     elif isinstance(value, SSEEvent):
-        yield {**base, **dataclasses.asdict(value)}
+        if record.cut:  # kept by the app to a cap: say so, with the data's full length
+            yield {**base, **dataclasses.asdict(value), "truncated": True, "data_length": record.full_size}
+        else:
+            yield {**base, **dataclasses.asdict(value)}
     elif record.kind is Kind.TRAILERS:
         yield {**base, "trailers": value}
     elif value is not None:  # a wire chunk's extensions
@@ -68,9 +79,9 @@ def to_json_objects(record: Record) -> Iterator[dict[str, Any]]:
 
 
 # The flags as plain ints: `int & IntFlag` builds an IntFlag each time, about 1.5 us.
-_BINARY, _OUTGOING, _FRAMED, _UNFRAMED, _PARTIAL, _NO_NEWLINE, _DECODED, _UNDECODED, _STALL, _CUT = map(int, (
-    Flag.BINARY, Flag.OUTGOING, Flag.FRAMED, Flag.UNFRAMED, Flag.PARTIAL, Flag.NO_NEWLINE, Flag.DECODED,
-    Flag.UNDECODED, Flag.STALL, Flag.CUT))
+_BINARY, _OUTGOING, _FRAMED, _UNFRAMED, _PARTIAL, _NO_NEWLINE, _DECODED, _UNDECODED, _STALL, _CUT, _PIECE = map(
+    int, (Flag.BINARY, Flag.OUTGOING, Flag.FRAMED, Flag.UNFRAMED, Flag.PARTIAL, Flag.NO_NEWLINE, Flag.DECODED,
+          Flag.UNDECODED, Flag.STALL, Flag.CUT, Flag.PIECE))
 
 
 def flag_fields(record: Record) -> dict[str, Any]:
@@ -86,6 +97,8 @@ def flag_fields(record: Record) -> dict[str, Any]:
         fields["framed"] = bool(flags & _FRAMED)
     if flags & _PARTIAL:
         fields["partial"] = True
+    if flags & _PIECE:
+        fields["piece"] = True
     if flags & _NO_NEWLINE:
         fields["newline"] = False
     if flags & _DECODED:
@@ -179,14 +192,30 @@ def jsonl_lines(record: Record) -> list[str]:
 
 
 class JsonlRecorder:
-    """Appends records to a file, line-buffered: a kill leaves at most a cut last line."""
+    """Appends records to a file, line-buffered: a kill leaves at most a cut last line.
+
+    A write that fails (a full disk, `/dev/full`) raises its OSError once and
+    is remembered in `failed`; `close` then closes without raising it again
+    for the line still in the buffer.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._out: IO[str] = open(self.path, "a", encoding="utf-8", buffering=1)
+        self.failed: OSError | None = None
 
     def write(self, record: Record) -> None:
-        self._out.write("\n".join(jsonl_lines(record)) + "\n")
+        try:
+            self._out.write("\n".join(jsonl_lines(record)) + "\n")
+        except OSError as error:
+            self.failed = error
+            raise
 
     def close(self) -> None:
-        self._out.close()
+        """Close the file (it is closed even when flushing fails); raise a flush failure not raised before."""
+        try:
+            self._out.close()
+        except OSError as error:
+            if self.failed is None:
+                self.failed = error
+                raise

@@ -35,6 +35,7 @@ class Hop(Protocol):
     url: str
     informational: list[Head]
     trailers: list[tuple[str, str]] | None
+    error: StreamError | None  # set when a cap ended a body that reads as complete
 
     @property
     def content(self) -> ByteReader | None: ...
@@ -129,11 +130,13 @@ async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator
             mode = "any"
         ctx.marks["headers"] = head.t
         response = ctx.record(Kind.RESPONSE, head.t, value=_response(head, hop.url, mode, ctx))
-        body = _body(hop, request, mode)
+        body = _body(hop, request, mode, ctx)
         reader = REGISTRY[mode].reader()
         check = http_status_error(head)
 
         def after_body() -> None:
+            if hop.error is not None:
+                raise hop.error
             if hop.trailers:
                 at = hop.exchange.at if hop.exchange is not None else ctx.now()
                 ctx.side.append(ctx.record(Kind.TRAILERS, at, value=headers_dict(hop.trailers)))
@@ -147,7 +150,7 @@ async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator
         await client.close()
 
 
-def _body(hop: Hop, request: StreamRequest, mode: str) -> Body:
+def _body(hop: Hop, request: StreamRequest, mode: str, ctx: StreamContext) -> Body:
     headers = headers_dict(hop.head.headers)
     assert hop.content is not None
     decoder: Decoder | None = None
@@ -158,7 +161,7 @@ def _body(hop: Hop, request: StreamRequest, mode: str) -> Body:
         except StreamError as error:
             content = _Failing(error)
     if decoder is not None and not REGISTRY[mode].raw_bytes and mode != "wire":
-        content = DecodingReader(hop.content, decoder)
+        content = DecodingReader(hop.content, decoder, lambda: ctx.expired)
     return Body(content, headers, decoder, hop.exchange)
 
 

@@ -56,6 +56,7 @@ class Flag(IntFlag):
     BINARY = 128  # a binary WebSocket message
     OUTGOING = 256  # a WebSocket message we sent
     CUT = 512  # `data` was cut to a cap; `full_size` has its real length
+    PIECE = 1024  # wire mode: a piece of a chunk longer than --max-value, sent on as it arrived
 
 
 JsonEvent = tuple[str, str, Any]
@@ -221,11 +222,22 @@ class Record:
         return self.value if self.kind is Kind.EVENT else ()
 
     def cap(self, limit: int) -> None:
-        """Keep at most `limit` bytes of the payload; `data_size` stays true."""
+        """Keep at most `limit` bytes (or characters) of the payload and of every value derived from it:
+        an SSE event's data, an ijson string. `data_size` stays true; for an SSE event `full_size`
+        is its data's length."""
         data = self.data
         if data is not None and len(data) > limit:
             self.full_size = len(data)
             self.data = data[:limit]
+            self.flags |= Flag.CUT
+        value = self.value
+        if isinstance(value, SSEEvent):
+            if len(value.data) > limit:
+                self.full_size = len(value.data)
+                self.value = SSEEvent(value.event, value.data[:limit], value.id, value.retry)
+                self.flags |= Flag.CUT
+        elif self.kind is Kind.EVENT and any(type(v) is str and len(v) > limit for _, _, v in value):
+            self.value = tuple((p, e, v[:limit] if type(v) is str and len(v) > limit else v) for p, e, v in value)
             self.flags |= Flag.CUT
 
     def __repr__(self) -> str:

@@ -22,6 +22,8 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_MAX_HEADER_SIZE = 100 * 1024  # curl's limit for one header block
 DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024
+DEFAULT_MAX_VALUE = 4 * 1024 * 1024  # ijson rescans a value it holds on every read: keep that cost bounded
+DEFAULT_MAX_DEPTH = 1000  # about where Python's json stops
 
 
 @dataclass
@@ -46,6 +48,8 @@ class StreamRequest:
     max_header_size: int = DEFAULT_MAX_HEADER_SIZE
     max_message: int = DEFAULT_MAX_MESSAGE  # largest WebSocket message
     framing: bool = False  # read over the wire-level client and show the raw chunk framing
+    max_value: int = DEFAULT_MAX_VALUE  # largest JSON value or SSE event held; longer wire chunks come in pieces
+    max_depth: int = DEFAULT_MAX_DEPTH  # deepest JSON nesting
 
     def problem(self, url_required: bool = True) -> str | None:
         """A sentence saying why this request cannot be sent, or None when it can.
@@ -84,6 +88,10 @@ class StreamRequest:
             return "The header size cap must be at least 1024 bytes."
         if self.max_message < 1:
             return "The WebSocket message cap must be at least 1 byte."
+        if self.max_value < 1:
+            return "The value cap must be at least 1 byte."
+        if self.max_depth < 1:
+            return "The JSON depth cap must be at least 1 level."
         for name in ("connect_timeout", "idle_timeout", "max_time", "stall_seconds"):
             value = getattr(self, name)
             if value is not None and value <= 0:

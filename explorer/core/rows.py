@@ -6,6 +6,7 @@ take them from here, so a record reads the same everywhere.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Iterator, NamedTuple
 
 from .format import data_preview, fmt_bytes, fmt_ms, hex_preview, json_value, status_line, summary_line, token_text
@@ -41,7 +42,7 @@ def data_row(record: Record, limit: int = PREVIEW_LENGTH) -> Row:
                    False, False, False, "")
     framed = record.framed
     if framed:
-        label = "partial" if record.partial else "chunk"
+        label = "partial" if record.partial else "piece" if record.flags & Flag.PIECE else "chunk"
     else:
         label = "read" if framed is False else record.kind.value
     notes = []
@@ -53,8 +54,10 @@ def data_row(record: Record, limit: int = PREVIEW_LENGTH) -> Row:
         notes.append(f"(extensions {sanitize(record.value, 80)})")
     if record.partial:
         notes.append("(partial chunk: the stream broke inside it)")
+    if record.flags & Flag.PIECE:
+        notes.append("(piece of a chunk longer than the value cap)")
     if record.cut:
-        notes.append("(display cut)")
+        notes.append(f"(first {fmt_bytes(len(record.data or b''))} kept)")
     return Row(record.seq, record.t, record.gap, record.size, label, data_preview(record, limit),
                record.stall, bool(framed), record.partial, " ".join(notes))
 
@@ -122,8 +125,14 @@ def meta_line(record: Record) -> str:
     return f"informational at {fmt_ms(record.t)}: {status_line(record)}" + (f"  ·  {shown}" if shown else "")
 
 
+FIELDS_SHOWN = 20  # a line of fields shows this many; the rest are counted
+
+
 def _fields(fields: dict[str, str]) -> str:
-    return "  ·  ".join(f"{sanitize(name, 40)}: {sanitize(value, 80)}" for name, value in fields.items())
+    shown = [f"{sanitize(name, 40)}: {sanitize(value, 80)}" for name, value in islice(fields.items(), FIELDS_SHOWN)]
+    if len(fields) > FIELDS_SHOWN:
+        shown.append(f"… and {len(fields) - FIELDS_SHOWN:,} more")
+    return "  ·  ".join(shown)
 
 
 def final_line(record: Record) -> str:

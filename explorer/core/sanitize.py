@@ -3,7 +3,8 @@
 Every byte a stream sends is untrusted. This turns it into text in which C0
 and C1 controls, ESC, DEL, bidi overrides and line separators are visible
 stand-ins, so nothing can move the cursor, set the title, reorder text or
-hide itself. The result is plain text: widgets must still build `Text` /
+hide itself; a lone surrogate becomes `\\udXXX` text, so the result can
+always be encoded. The result is plain text: widgets must still build `Text` /
 `Content` from it, never markup.
 """
 
@@ -17,6 +18,9 @@ _TABLE.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})  # C1 cont
 for _code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
               0x2028, 0x2029, 0xFEFF, 0x200B, 0x2060):
     _TABLE[_code] = f"\\u{_code:04x}"
+# Lone surrogates (a str from surrogateescape, a file name from argv): no encoder takes them, so they would
+# crash the write that meets them. Shown as escape text like the characters above.
+_TABLE.update({code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)})
 
 
 def sanitize(data: bytes | str | None, limit: int | None = PREVIEW_LENGTH) -> str:

@@ -21,7 +21,7 @@ from .chunk_framing import ChunkFraming, Framing, Span
 from .connect import connect_socket, tls_context
 from .context import StreamContext
 from .errors import ReadTimeout, StreamError, header_cap_error
-from .headers import header_values
+from .headers import header_values, wire_text
 from .record import Kind
 from .request import StreamRequest
 
@@ -49,13 +49,9 @@ class Head:
     t: float  # seconds since the request, when the read that completed it returned
 
 
-def _text(value: bytes) -> str:
-    return value.decode("latin-1")
-
-
 def _head(event: h11.Response | h11.InformationalResponse, t: float) -> Head:
-    return Head(event.status_code, _text(event.reason), _text(event.http_version),
-                [(_text(name), _text(value)) for name, value in event.headers.raw_items()], t)
+    return Head(event.status_code, wire_text(event.reason), wire_text(event.http_version),
+                [(wire_text(name), wire_text(value)) for name, value in event.headers.raw_items()], t)
 
 
 class WireExchange:
@@ -66,6 +62,7 @@ class WireExchange:
         self.ctx = ctx
         self.informational: list[Head] = []
         self.trailers: list[tuple[str, str]] | None = None
+        self.error: StreamError | None = None  # a cap passed after the body (h11 caps only incomplete events)
         self.first_byte: float | None = None  # perf_counter of the read that brought the first body byte
         self.last_byte: float | None = None
         self.chunked = False
@@ -126,7 +123,7 @@ class WireExchange:
                 self.chunked = any("chunked" in value.lower()
                                    for value in header_values(head.headers, "Transfer-Encoding"))
                 if self.chunked:
-                    self._framing = ChunkFraming()
+                    self._framing = ChunkFraming(self.request.max_header_size)
                     self._items = self._framing.feed(conn.trailing_data[0])
                 self._head_leftover = True
                 self.head = head
@@ -150,7 +147,13 @@ class WireExchange:
                 datas.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 if self.chunked:
-                    self.trailers = [(_text(n), _text(v)) for n, v in event.headers.raw_items()]
+                    raw = event.headers.raw_items()
+                    cap = self.request.max_header_size
+                    if sum(len(name) + len(value) + 4 for name, value in raw) > cap:
+                        self.error = StreamError("header_too_large", f"The trailers after the body passed the "
+                                                 f"{cap:,} byte header cap (raise it with --max-header-size).")
+                    else:
+                        self.trailers = [(wire_text(n), wire_text(v)) for n, v in raw]
                 self.done = True
                 break
             elif isinstance(event, h11.ConnectionClosed):

@@ -11,6 +11,7 @@ import time
 from aiohttp import web
 
 from .catalog import CATALOG, PAIRS, Endpoint, catalog_entries
+from .guard import request_guard
 from .params import ParamError, parse_all
 from .streaming import STREAM, EventLog
 from .websocket import OPEN_SOCKETS, close_open_sockets
@@ -91,10 +92,15 @@ async def _cancel_streams(app: web.Application) -> None:
         task.cancel()
 
 
-def create_app(event_log: EventLog | None = None) -> web.Application:
-    """Build the demo application. Pass an `EventLog` to watch it from outside."""
-    app = web.Application()
-    app[EVENT_LOG] = event_log or EventLog()
+def create_app(event_log: EventLog | None = None, check_host: bool = True) -> web.Application:
+    """Build the demo application. Pass an `EventLog` to watch it from outside.
+
+    `check_host=False` serves any Host header (a server bound beyond loopback);
+    see guard.py.
+    """
+    event_log = event_log or EventLog()
+    app = web.Application(middlewares=[request_guard(event_log, check_host)])
+    app[EVENT_LOG] = event_log
     app[ACTIVE_TASKS] = set()
     app[OPEN_SOCKETS] = set()
     app.router.add_get("/", index)

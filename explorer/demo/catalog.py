@@ -49,8 +49,9 @@ class Endpoint:
         }
 
 
-def _p(name: str, default: float, max: float, integer: bool = True, min: float = 0, help: str = "") -> Param:
-    return Param(name, default, max, min=min, integer=integer, help=help)
+def _p(name: str, default: float, max: float, integer: bool = True, min: float = 0, help: str = "",
+       exclude: tuple[float, ...] = ()) -> Param:
+    return Param(name, default, max, min=min, integer=integer, help=help, exclude=exclude)
 
 
 T, X, F = "tutorial", "extras", "faults"
@@ -97,7 +98,9 @@ CATALOG: tuple[Endpoint, ...] = (
              extras.gzip_stream, (count(10), interval(0.3), jitter())),
     Endpoint("/drip", "httpbin /drip", "any", "A Content-Length body dripped byte by byte: no chunk framing, reads follow the pacing.",
              extras.drip, (_p("numbytes", 10, 10 * 1024 * 1024), _p("duration", 2, 60, integer=False),
-                           _p("delay", 0, 10, integer=False), _p("code", 200, 599, min=100))),
+                           _p("delay", 0, 10, integer=False),
+                           _p("code", 200, 599, min=200, exclude=(204, 304),
+                              help="response status; 1xx, 204 and 304 cannot carry a body"))),
     Endpoint("/stream/{n}", "httpbin /stream/{n}", "json", "n JSON lines describing your request, sent at once.",
              extras.stream_n, (_p("n", 20, 100),), path="/stream/20"),
     Endpoint("/firehose", "Firehose", "any", "Bytes as fast as the loop allows: watch the rate, not the rows.",

@@ -159,14 +159,39 @@ async def ndjson_firehose(request: web.Request, p: Params) -> web.StreamResponse
     return await out.finish()
 
 
+ECHO_MAX_BODY = 1024 * 1024
+
+
 async def echo(request: web.Request, p: Params) -> web.StreamResponse:
     """The request body streamed back in `size`-byte chunks, with the method and content type first."""
+    body = await read_capped(request, ECHO_MAX_BODY)
     out = await open_stream(request)
-    body = await request.read()
     await out.write(f"{request.method} {request.content_type} {len(body)} bytes\n")
     for start in range(0, len(body), int(p["size"])):
         await out.write(body[start:start + int(p["size"])])
     return await out.finish()
+
+
+async def read_capped(request: web.Request, limit: int) -> bytes:
+    """The whole request body, or HTTP 413 naming `limit` before any response has started.
+
+    A Content-Length over the limit is refused unread; a chunked body is read
+    up to one byte past it.
+    """
+    too_large = web.HTTPRequestEntityTooLarge(
+        limit, text=f"The request body is larger than the {limit}-byte limit of {request.path}.\n"
+    )
+    if (request.content_length or 0) > limit:
+        raise too_large
+    body = bytearray()
+    while len(body) <= limit:
+        piece = await request.content.read(limit + 1 - len(body))
+        if not piece:
+            break
+        body += piece
+    if len(body) > limit:
+        raise too_large
+    return bytes(body)
 
 
 async def tick(request: web.Request, p: Params) -> web.StreamResponse:

@@ -26,6 +26,7 @@ class Param:
     min: float = 0
     integer: bool = True
     help: str = ""
+    exclude: tuple[float, ...] = ()  # values inside the range that are refused all the same
 
     def parse(self, raw: str | None) -> float:
         """Return the value of `raw` (the default when absent), or raise ParamError."""
@@ -35,22 +36,26 @@ class Param:
         try:
             value: float = int(raw) if self.integer else float(raw)
         except ValueError:
+            raise ParamError(f"Parameter '{self.name}' must be {kind} {self._allowed()}, not {raw[:40]!r}.") from None
+        if not math.isfinite(value) or value < self.min or value > self.max or value in self.exclude:
             raise ParamError(
-                f"Parameter '{self.name}' must be {kind} between "
-                f"{_fmt(self.min)} and {_fmt(self.max)}, not {raw[:40]!r}."
-            ) from None
-        if not math.isfinite(value) or value < self.min or value > self.max:
-            raise ParamError(
-                f"Parameter '{self.name}' must be between {_fmt(self.min)} and "
-                f"{_fmt(self.max)} (limit {_fmt(self.max)}), got {raw[:40]}."
+                f"Parameter '{self.name}' must be {self._allowed()} (limit {_fmt(self.max)}), got {raw[:40]}."
             )
         return value
 
-    def describe(self) -> dict[str, float | str]:
+    def _allowed(self) -> str:
+        allowed = f"between {_fmt(self.min)} and {_fmt(self.max)}"
+        if self.exclude:
+            allowed += " except " + " and ".join(_fmt(v) for v in self.exclude)
+        return allowed
+
+    def describe(self) -> dict[str, float | str | list[float]]:
         """The catalog's view of this parameter."""
-        info: dict[str, float | str] = {"default": self.default, "max": self.max}
+        info: dict[str, float | str | list[float]] = {"default": self.default, "max": self.max}
         if self.min:
             info["min"] = self.min
+        if self.exclude:
+            info["exclude"] = list(self.exclude)
         if self.help:
             info["help"] = self.help
         return info

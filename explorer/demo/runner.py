@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 
 from aiohttp import web
 
 from .app import create_app
+from .guard import HEAD_TIMEOUT, is_loopback
 from .streaming import EventLog
 
 SHUTDOWN_TIMEOUT = 1.5
@@ -16,13 +16,22 @@ SHUTDOWN_TIMEOUT = 1.5
 class DemoServer:
     """The demo application on a real socket, started and stopped from async code.
 
-    `port=0` binds a free port; `url` reports the one bound.
+    `port=0` binds a free port; `url` reports the one bound. Bound to loopback,
+    it answers only to a loopback Host; `head_timeout` is how long a
+    connection may take to send a request head (see guard.py).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, event_log: EventLog | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        event_log: EventLog | None = None,
+        head_timeout: float = HEAD_TIMEOUT,
+    ) -> None:
         self.host = host
         self.port = port
         self.event_log = event_log or EventLog()
+        self.head_timeout = head_timeout
         self._runner: web.AppRunner | None = None
 
     @property
@@ -36,10 +45,11 @@ class DemoServer:
 
     async def start(self) -> str:
         """Bind and serve; return the base URL."""
-        app = create_app(self.event_log)
+        app = create_app(self.event_log, check_host=is_loopback(self.host))
         runner = web.AppRunner(
             app,
             handler_cancellation=True,
+            keepalive_timeout=self.head_timeout,  # also the request head timeout: see guard.py
             shutdown_timeout=SHUTDOWN_TIMEOUT,
             access_log=None,
         )
@@ -71,13 +81,3 @@ class DemoServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-
-def is_loopback(host: str) -> bool:
-    """True when `host` names only this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from typing import Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 EVENT_LOG_SIZE = 500
 
@@ -58,7 +58,7 @@ class ChunkStream:
         self.response.content_type = content_type
         if charset:
             self.response.charset = charset
-        if chunked:
+        if chunked and request.version >= HttpVersion11:  # HTTP/1.0 has no chunks: the body ends at close
             self.response.enable_chunked_encoding()
         self.chunks = 0
         self.bytes = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,6 +18,7 @@ from ..demo import DemoServer
 from ..demo.catalog import ComparePair
 from ..options import Options
 from .main_screen import MainScreen, ServerEvent
+from .termination import Termination
 
 
 class ExplorerApp(App[int]):
@@ -35,6 +37,19 @@ class ExplorerApp(App[int]):
         self.compare = compare
         self.server = DemoServer()
         self.server.event_log.subscribe(self._server_event)
+        self.termination: Termination | None = None
+
+    def on_load(self) -> None:
+        self.termination = Termination(self)  # before the driver starts: it notes the terminal's modes
+
+    def on_mount(self) -> None:
+        if self.termination is not None and not self.is_headless:
+            self.termination.install()  # SIGTERM and SIGHUP exit through Textual's shutdown
+
+    @on(events.Ready)
+    def _ready_to_exit(self) -> None:
+        if self.termination is not None:
+            self.termination.on_ready()
 
     @property
     def main(self) -> MainScreen:

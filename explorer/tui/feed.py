@@ -31,8 +31,11 @@ class LiveFeed(NamedTuple):
         if not batch:
             return batch
         tail = batch[-self.log.rows.capacity:]  # older rows would be pushed out at once
-        for record in tail:
-            if record.data is not None and len(record.data) > PAYLOAD_CAP:
+        for record in tail:  # kept records hold at most PAYLOAD_CAP of each payload and derived value
+            if record.data is not None:
+                if len(record.data) > PAYLOAD_CAP:
+                    record.cap(PAYLOAD_CAP)
+            elif record.value is not None:
                 record.cap(PAYLOAD_CAP)
         if self.kept is not None:
             self.kept.extend(tail)

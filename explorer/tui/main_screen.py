@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -25,12 +26,13 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from ..core import Record, StreamRequest
 from ..core.format import phases_line
 from ..core.jsonl import JsonlRecorder, jsonl_lines
+from ..core.sanitize import sanitize
 from ..demo.catalog import CATALOG, ComparePair, demo_url
 from ..options import Options
 from .compare import CompareScreen, PairPicker
 from .feed import FLUSH_HZ, LiveFeed
 from .ring import Ring
-from .session import StreamEnded, StreamResponded, StreamSession
+from .session import RecordingFailed, StreamEnded, StreamResponded, StreamSession
 from .widgets.chunk_log import ChunkLog, Note
 from .widgets.demo_panel import DemoPanel
 from .widgets.event_view import EventView
@@ -104,8 +106,8 @@ class MainScreen(Screen[None]):
             try:
                 self.recorder = JsonlRecorder(self.options.output)
             except OSError as error:
-                self.notify(f"Cannot record to {self.options.output}: {error.strerror}.", severity="error",
-                            markup=False)
+                self.notify(f"Cannot record to {shown_path(self.options.output)}: {error.strerror or error}.",
+                            severity="error", markup=False)
         self.log_widget.border_title = "Arrivals  (#, time since request, +gap, size, preview)"
         self.events_widget.border_title = "Events  (ijson / SSE / WebSocket messages)"
         self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept)
@@ -184,6 +186,14 @@ class MainScreen(Screen[None]):
     def on_stream_responded(self, message: StreamResponded) -> None:
         if message.session is self.session:
             self.query_one(HeadersView).show(message.response)
+
+    def on_recording_failed(self, message: RecordingFailed) -> None:
+        """The `-o` capture could not be written: stop recording, say so, and keep streaming."""
+        if message.recorder is self.recorder:
+            self.recorder = None
+            message.recorder.close()  # does not raise the failure again
+        self.notify(f"Recording to {shown_path(message.recorder.path)} stopped: "
+                    f"{message.error.strerror or message.error}.", severity="error", markup=False)
 
     def on_stream_ended(self, message: StreamEnded) -> None:
         if message.session is not self.session:
@@ -301,12 +311,13 @@ class MainScreen(Screen[None]):
         except OSError as error:
             self.notify(f"Could not save: {error.strerror or error}.", severity="error", markup=False)
             return
-        self.notify(f"Saved {len(self.kept):,} records to {path}", title="Saved", markup=False)
+        self.notify(f"Saved {len(self.kept):,} records to {shown_path(path)}", title="Saved", markup=False)
         self.saved_path = path
 
     def on_unmount(self) -> None:
         if self.recorder is not None:
-            self.recorder.close()
+            with suppress(OSError):  # a last line the disk refused: too late to say so on screen
+                self.recorder.close()
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """What this screen offers in the command palette."""
@@ -318,3 +329,7 @@ class MainScreen(Screen[None]):
         yield SystemCommand("Save records", "Write the kept records as JSONL", self.action_save)
         yield SystemCommand("Compare two streams", "Pick a demo pair to watch side by side", self.action_compare)
 
+
+def shown_path(path: str | Path) -> str:
+    """A file name as it may be shown: one a user or a directory chose can hold escape sequences too."""
+    return sanitize(str(path), 300)

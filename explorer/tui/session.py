@@ -50,6 +50,15 @@ class StreamEnded(Message):
         self.final = final
 
 
+class RecordingFailed(Message):
+    """Writing the `-o` capture failed (a full disk): the stream goes on, the capture stops."""
+
+    def __init__(self, recorder: JsonlRecorder, error: OSError) -> None:
+        super().__init__()
+        self.recorder = recorder
+        self.error = error
+
+
 class StreamStats:
     """Totals, TTFB, a sliding-window rate, recent sizes and arrivals over time: all fixed-size."""
 
@@ -173,14 +182,19 @@ class StreamSession:
 
         Reads from a full buffer never yield to the event loop, so every few
         milliseconds of uninterrupted ingest we yield ourselves to let keys
-        through. Records go to the recorder exactly as the engine made them.
+        through. Records go to the recorder exactly as the engine made them;
+        if a write fails, recording stops (`RecordingFailed`) and the stream goes on.
         """
         paused_at = perf_counter()
         count = 0
         async for record in self.source(request, self.timing):
             self.pending.append(record)  # not a local alias: a drain between reads replaces the list
             if recorder is not None:
-                recorder.write(record)
+                try:
+                    recorder.write(record)
+                except OSError as error:
+                    post(RecordingFailed(recorder, error))
+                    recorder = None
             if record.kind in _LIFECYCLE:  # one set lookup per data record
                 post(self._lifecycle(record))
             count += 1

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from decimal import InvalidOperation
 from functools import lru_cache
+from itertools import islice
+from operator import itemgetter
 from time import perf_counter
-from typing import AsyncIterator, NamedTuple
+from typing import Any, AsyncIterator, NamedTuple
 
 import ijson
 from aiohttp import ClientResponse
@@ -28,7 +31,7 @@ from aiohttp import ClientResponse
 from ..context import StreamContext
 from ..errors import StreamError
 from ..record import Kind, Record
-from ..request import StreamRequest
+from ..request import DEFAULT_MAX_VALUE, StreamRequest
 
 BOM = b"\xef\xbb\xbf"
 _BLANK = b" \t\r\n"  # JSON's whitespace
@@ -71,10 +74,12 @@ def _run_start(buf: bytes, pos: int) -> int:
 
 
 class Problem(NamedTuple):
-    """Where (offset in the JSON text) and what went wrong, as the end of a sentence."""
+    """Where (offset in the JSON text) and what went wrong: the end of an "Invalid JSON" sentence, or
+    for a cap (`kind` other than invalid_json) a whole sentence."""
 
     at: int
     what: str
+    kind: str = "invalid_json"
 
 
 class JsonGuard:
@@ -92,8 +97,10 @@ class JsonGuard:
     escape, a digit run that may go on).
     """
 
-    def __init__(self, digit_limit: int | None = None) -> None:
+    def __init__(self, digit_limit: int | None = None, max_value: int = DEFAULT_MAX_VALUE) -> None:
         self.limit = sys.get_int_max_str_digits() if digit_limit is None else digit_limit
+        self.max_value = max_value
+        self._string_start = 0  # where the string the text ends in began (when `_in_string`)
         self._outside = _outside_strings(self.limit)
         self._long_run = b"0" * (self.limit + 1)  # in `_DIGIT_MASK` form
         self.fed = 0  # where the text seen so far ends (a caller that skipped a BOM starts it at 3)
@@ -108,16 +115,33 @@ class JsonGuard:
         self.fed += len(data)
         buf = self._carry + data if self._carry else data
         self._carry = b""
-        if self._run is None and self._quick(buf):
-            return None
-        return self._scan(buf, base, final=False)
+        if self._run is None and self._quick(buf, base):
+            return self._value_cap()
+        return self._scan(buf, base, final=False) or self._value_cap()
+
+    @property
+    def in_string(self) -> bool:
+        """Whether the text fed so far ends inside a string."""
+        return self._in_string
+
+    def _value_cap(self) -> Problem | None:
+        """A string, or a digit run, held open past the value cap: ijson would keep and rescan it."""
+        if self._in_string and self.fed - self._string_start > self.max_value:
+            return Problem(self._string_start, f"A JSON string starting at byte {self._string_start:,} grew past "
+                                               f"the {self.max_value:,} byte value cap (raise it with --max-value).",
+                           "value_too_large")
+        if self._run is not None and self.fed - self._run[0] > self.max_value:
+            return Problem(self._run[0], f"A JSON number starting at byte {self._run[0]:,} grew past "
+                                         f"the {self.max_value:,} byte value cap (raise it with --max-value).",
+                           "value_too_large")
+        return None
 
     def finish(self) -> Problem | None:
         """The problem the end of the text decides (a lone high surrogate, a long integer at the very end)."""
         buf, self._carry = self._carry, b""
         return self._scan(buf, self.fed - len(buf), final=True)
 
-    def _quick(self, buf: bytes) -> bool:
+    def _quick(self, buf: bytes, base: int) -> bool:
         """The common case at memory speed: True when `buf` has nothing to look at closely (no lone
         surrogate escape, no long digit run), with the state updated as `_scan` would have; False sends
         it to `_scan`.
@@ -148,6 +172,8 @@ class JsonGuard:
             quotes = buf.count(b'"')
         if quotes & 1:
             self._in_string = not self._in_string
+            if self._in_string:
+                self._string_start = base + _last_quote(buf, end)
         if end < n:
             self._keep(buf, end)
         else:
@@ -193,6 +219,7 @@ class JsonGuard:
                     break
                 if buf[pos] == 0x22:  # a string that does not end cleanly in this piece
                     self._in_string = True
+                    self._string_start = base + pos
                     pos += 1
                     continue
                 end = _skip(_DIGITS, buf, pos)  # a run of more digits than the limit
@@ -227,6 +254,14 @@ class JsonGuard:
                            "past Python's limit for reading an integer from text")
 
 
+def _last_quote(buf: bytes, end: int) -> int:
+    """Where the last quote in `buf[:end]` that is not escaped is (the text has one)."""
+    pos = buf.rfind(b'"', 0, end)
+    while pos > 0 and buf[pos - 1] == 0x5C and (pos - _run_start(buf, pos - 1)) & 1:
+        pos = buf.rfind(b'"', 0, pos)
+    return max(pos, 0)
+
+
 def _integer_part(before: bytes) -> bool:
     """Whether a digit run after `before` (its two bytes before) is a number's integer part.
 
@@ -236,6 +271,60 @@ def _integer_part(before: bytes) -> bool:
     if not before or before[-1] not in b".eE+-":
         return True
     return before[-1] == 0x2D and before[:-1] not in (b"e", b"E")
+
+
+class Nesting:
+    """Sends text to ijson without letting it nest past the depth cap.
+
+    yajl2_c builds a prefix string one level longer for every level it
+    opens, so a run of `[` costs memory quadratic in its length before any
+    event comes back. A piece that could not pass the cap (its opening
+    brackets, strings included, fit in the levels left) goes in whole; near
+    the cap it goes in slices that can open at most the levels left, or
+    `SLICE`, whichever is more, and the exact depth is counted from the
+    events after each. A piece wholly inside one string goes in whole.
+    """
+
+    SLICE = 64  # levels a slice may open past the cap: prefixes of about 2.5 * (cap + SLICE) ** 2 bytes
+
+    def __init__(self, parser: Any, events: list[Any], cap: int) -> None:
+        self._send = parser.send
+        self._events = events
+        self.cap = cap
+        self.depth = 0
+
+    def send(self, piece: bytes, inside_string: bool = False) -> bool:
+        """Send `piece`; True when the nesting passed the cap (ijson got up to the slice that passed it).
+
+        `inside_string`: the whole piece is in the middle of one string, so it opens nothing.
+        """
+        opens = 0 if inside_string else piece.count(b"[") + piece.count(b"{")
+        if self.depth + opens <= self.cap:
+            before = len(self._events)
+            self._send(piece)
+            if opens or b"]" in piece or b"}" in piece:
+                self.depth += _depth_change(self._events, before)
+            return False
+        pos, n = 0, len(piece)
+        while pos < n:
+            rest = piece[pos:] if pos else piece
+            if self.depth + rest.count(b"[") + rest.count(b"{") <= self.cap:
+                size = n - pos
+            else:
+                size = max(self.cap - self.depth, self.SLICE)
+            before = len(self._events)
+            self._send(piece[pos:pos + size])
+            self.depth += _depth_change(self._events, before)
+            if self.depth > self.cap:
+                return True
+            pos += size
+        return False
+
+
+def _depth_change(events: list[Any], start: int) -> int:
+    """How many levels the events from `start` on opened, less those they closed."""
+    names = Counter(map(itemgetter(1), islice(events, start, None)))
+    return names["start_map"] + names["start_array"] - names["end_map"] - names["end_array"]
 
 
 def _reason(error: Exception) -> str:
@@ -258,7 +347,8 @@ async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest)
     timing, chunk, event = ctx.timing, Kind.CHUNK, Kind.EVENT
     events = ijson.sendable_list()
     parser = ijson.parse_coro(events, multiple_values=True)  # no use_float: ints of any size and Decimals
-    guard = JsonGuard()
+    guard = JsonGuard(max_value=request.max_value)
+    nesting = Nesting(parser, events, request.max_depth)
     readany = resp.content.readany
     offset = 0  # body bytes read, the BOM included: error sentences count these
     head: bytes | None = b""  # the first bytes while they may still be a BOM; None once decided
@@ -288,9 +378,10 @@ async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest)
             if problem is not None:  # give ijson the text before it: what completes there is still shown
                 piece = piece[:max(0, problem.at - (guard.fed - len(piece)))]
             error: Exception | None = None
+            too_deep = False
             if piece:  # never send b"": ijson takes it for the end of the text
                 try:
-                    parser.send(piece)
+                    too_deep = nesting.send(piece, guard.in_string and b'"' not in piece)
                 except Exception as exc:  # ijson raises IncompleteJSONError, yajl2_c others
                     error = exc
             if events:
@@ -301,6 +392,11 @@ async def read(resp: ClientResponse, ctx: StreamContext, request: StreamRequest)
             if error is not None:
                 raise StreamError("invalid_json", f"Invalid JSON in bytes {start}-{offset} (read #{seq - 1}): "
                                                   f"{_reason(error)}.")
+            if too_deep:
+                raise StreamError("json_too_deep", f"The JSON nests deeper than the {request.max_depth:,}-level "
+                                                   f"depth cap in bytes {start}-{offset} (raise it with --max-depth).")
+            if problem is not None and problem.kind != "invalid_json":
+                raise StreamError(problem.kind, problem.what)
             if problem is not None:
                 raise StreamError("invalid_json", f"Invalid JSON in bytes {start}-{offset} (read #{seq - 1}): "
                                                   f"{problem.what}.")

@@ -106,6 +106,9 @@ def _redirect_error(exc: Exception) -> StreamError | None:
                                       "WebSocket redirects (browsers do not either).")
 
 
+WS_QUEUE = 4  # frames websockets queues ahead of us: at most this many messages of --max-message held
+
+
 async def _handshake(request: StreamRequest, ctx: StreamContext, url: str) -> ClientConnection:
     """DNS, connect, TLS and the opening handshake, all within the connect timeout."""
     parsed = URL(url)
@@ -125,6 +128,7 @@ async def _handshake(request: StreamRequest, ctx: StreamContext, url: str) -> Cl
                     additional_headers=request.headers or None,
                     open_timeout=None,
                     max_size=request.max_message,
+                    max_queue=WS_QUEUE,
                     ping_interval=None,
                     create_connection=factory,
                     **kwargs,

@@ -12,13 +12,14 @@ on `unused_data` after `eof`.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from time import perf_counter
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterator
 
 from ..body import Body
 from ..context import StreamContext
-from ..decoding import ZSTD_MAGIC, Decoder, Zstd
+from ..decoding import PIECE, ZSTD_MAGIC, Decoder, Zstd
 from ..errors import StreamError
 from ..record import Flag, Kind, Record
 from ..request import StreamRequest
@@ -36,7 +37,11 @@ def _wbits_for(header: bytes) -> int:
 
 
 class MemberDecoder:
-    """Decode concatenated zlib/gzip/raw-deflate members fed in arbitrary pieces."""
+    """Decode concatenated zlib/gzip/raw-deflate members fed in arbitrary pieces.
+
+    `feed(data)` is a generator of decoded pieces of at most `PIECE` bytes
+    (bounded like `decoding.py`); consume it to the end before feeding more.
+    """
 
     def __init__(self) -> None:
         self._decoder: zlib._Decompress | None = None
@@ -45,14 +50,12 @@ class MemberDecoder:
         self._guessed = False
         self.members = 0
         self.fed = 0
-        self.salvaged = b""  # what a failing read decoded before the bad bytes
 
     @property
     def mid_member(self) -> bool:
         return self._decoder is not None or bool(self._carry)
 
-    def feed(self, data: bytes) -> bytes:
-        out = []
+    def feed(self, data: bytes) -> Iterator[bytes]:
         start = self.fed
         self.fed += len(data)
         data = self._carry + data if self._carry else data
@@ -69,34 +72,36 @@ class MemberDecoder:
             try:
                 if self._guessed:
                     self._head += data
-                decoded = self._decoder.decompress(data)
-                if decoded and self._guessed:
+                decoded = self._decoder.decompress(data, PIECE)
+                while len(decoded) == PIECE and not self._decoder.unconsumed_tail and not self._decoder.eof:
                     self._guessed, self._head = False, b""
-                out.append(decoded)
+                    yield decoded  # zlib may hold more output: let it out a piece at a time
+                    decoded = self._decoder.decompress(b"", PIECE)
             except zlib.error as error:
                 if self._guessed:  # it only looked like a zlib header: decode the member again as raw deflate
                     data, self._guessed = self._head, False
                     self._decoder = zlib.decompressobj(RAW_DEFLATE)
                     continue
                 self._head = b""
-                self.salvaged = b"".join(out)
                 raise StreamError(
                     "invalid_zlib",
                     f"Invalid compressed data in member {self.members + 1}, "
                     f"in the read starting at byte {start}: {error}.",
                 ) from None
+            if decoded:
+                self._guessed, self._head = False, b""
+                yield decoded
             if self._decoder.eof:
                 data = self._decoder.unused_data
                 self._decoder = None
                 self._guessed, self._head = False, b""
                 self.members += 1
             else:
-                data = b""
-        return b"".join(out)
+                data = self._decoder.unconsumed_tail
 
 
 async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncIterator[Record]:
-    t0, seq, last, total, first = ctx.t0, 0, 0.0, 0, None
+    t0, seq, last, total, first, cap = ctx.t0, 0, 0.0, 0, None, request.max_value
     timing, chunk = ctx.timing, Kind.CHUNK
     decoder: MemberDecoder | Decoder = MemberDecoder()
     if resp.decoder is not None and set(resp.decoder.names) - {"gzip", "x-gzip", "deflate"}:
@@ -112,13 +117,25 @@ async def read(resp: Body, ctx: StreamContext, request: StreamRequest) -> AsyncI
             flags = Flag.DECODED | timing.note(gap, seq - 1)
             if seq == 1 and isinstance(decoder, MemberDecoder) and data.startswith(ZSTD_MAGIC):
                 decoder = Decoder([Zstd()])  # zstd frames without a Content-Encoding saying so
+            held: list[bytes] = []  # at most `cap` decoded bytes of this read; the rest is counted
+            decoded = 0
             try:
-                decoded = decoder.feed(data)
+                for piece in decoder.feed(data):
+                    if decoded < cap:
+                        held.append(piece[:cap - decoded])
+                    decoded += len(piece)
+                    if decoded > cap:  # a bomb: give the loop a turn per piece, and stop at max time
+                        await asyncio.sleep(0)
+                        if ctx.expired:
+                            break
             except StreamError:
-                salvaged = decoder.salvaged if isinstance(decoder, MemberDecoder) else b""
-                yield Record(chunk, seq - 1, t, gap, len(data), salvaged, None, flags | Flag.UNDECODED)
+                yield Record(chunk, seq - 1, t, gap, len(data), b"".join(held), None, flags | Flag.UNDECODED)
                 raise
-            yield Record(chunk, seq - 1, t, gap, len(data), decoded, None, flags)
+            record = Record(chunk, seq - 1, t, gap, len(data), b"".join(held), None, flags)
+            if decoded > cap:
+                record.flags |= Flag.CUT
+                record.full_size = decoded
+            yield record
             last = t
     finally:
         ctx.tally(seq, total, first, last)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -11,6 +14,23 @@ from textual.widgets import Button, Input, Select
 
 from ...core.modes import MODES
 from ...core.request import DEFAULT_CHUNK_SIZE
+
+# What must not reach the terminal from the URL field: controls (an OSC sequence would retitle it), bidi and
+# invisible characters, and lone surrogates (argv bytes that were not UTF-8). Percent-encoded they name the
+# same URL: the clients encode them so on the wire.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+                         "\ud800-\udfff]")
+
+
+def showable_url(url: str) -> str:
+    """`url` with what a terminal would act on percent-encoded (a lone surrogate as the byte it stood for)."""
+    return _UNSHOWABLE.sub(_percent, url)
+
+
+def _percent(match: re.Match[str]) -> str:
+    char = match[0]
+    errors = "surrogateescape" if "\udc80" <= char <= "\udcff" else "surrogatepass"
+    return quote(char.encode("utf-8", errors), safe="")
 
 
 class RequestBar(Horizontal):
@@ -48,7 +68,7 @@ class RequestBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         url, mode, chunk_size = self.initial
-        yield Input(url, placeholder="http(s):// or ws(s):// URL, Enter to start", id="url")
+        yield Input(showable_url(url), placeholder="http(s):// or ws(s):// URL, Enter to start", id="url")
         yield Select([(mode, mode) for mode in MODES], value=mode, allow_blank=False, id="mode",
                      tooltip="read mode")
         yield Input(str(chunk_size), type="integer", id="chunk-size", tooltip="chunk size (chunked mode)")
@@ -83,7 +103,7 @@ class RequestBar(Horizontal):
 
     def fill(self, url: str, mode: str) -> None:
         """Show a URL and mode (a catalog entry or a launch argument)."""
-        self.query_one("#url", Input).value = url
+        self.query_one("#url", Input).value = showable_url(url)
         self.query_one("#mode", Select).value = mode
 
     def request_start(self) -> None:
