@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
 from decimal import InvalidOperation
 from functools import lru_cache
 from itertools import islice
-from operator import itemgetter
 from time import perf_counter
 from typing import Any, AsyncIterator, NamedTuple
 
@@ -281,8 +279,13 @@ class Nesting:
     event comes back. A piece that could not pass the cap (its opening
     brackets, strings included, fit in the levels left) goes in whole; near
     the cap it goes in slices that can open at most the levels left, or
-    `SLICE`, whichever is more, and the exact depth is counted from the
-    events after each. A piece wholly inside one string goes in whole.
+    `SLICE`, whichever is more, and every event of a slice is checked. A
+    piece wholly inside one string goes in whole.
+
+    The depth is read off the last event of each send (its prefix and kind),
+    one event per send rather than a count over all of them, which would
+    cost as much as parsing. A map key holding a dot makes the prefix look
+    one level deeper, so the depth is never underestimated.
     """
 
     SLICE = 64  # levels a slice may open past the cap: prefixes of about 2.5 * (cap + SLICE) ** 2 bytes
@@ -298,33 +301,36 @@ class Nesting:
 
         `inside_string`: the whole piece is in the middle of one string, so it opens nothing.
         """
+        events = self._events
         opens = 0 if inside_string else piece.count(b"[") + piece.count(b"{")
         if self.depth + opens <= self.cap:
-            before = len(self._events)
+            before = len(events)
             self._send(piece)
-            if opens or b"]" in piece or b"}" in piece:
-                self.depth += _depth_change(self._events, before)
+            if len(events) > before:
+                self.depth = _depth_after(events[-1])
             return False
         pos, n = 0, len(piece)
         while pos < n:
-            rest = piece[pos:] if pos else piece
-            if self.depth + rest.count(b"[") + rest.count(b"{") <= self.cap:
-                size = n - pos
-            else:
-                size = max(self.cap - self.depth, self.SLICE)
-            before = len(self._events)
+            size = max(self.cap - self.depth, self.SLICE)
+            before = len(events)
             self._send(piece[pos:pos + size])
-            self.depth += _depth_change(self._events, before)
-            if self.depth > self.cap:
-                return True
+            if len(events) > before:
+                self.depth = _depth_after(events[-1])
+                if max(map(_depth_after, islice(events, before, None))) > self.cap:  # near the cap: every event
+                    return True
             pos += size
         return False
 
 
-def _depth_change(events: list[Any], start: int) -> int:
-    """How many levels the events from `start` on opened, less those they closed."""
-    names = Counter(map(itemgetter(1), islice(events, start, None)))
-    return names["start_map"] + names["start_array"] - names["end_map"] - names["end_array"]
+_OPENING = frozenset(("start_map", "start_array", "map_key"))
+_CLOSING = frozenset(("end_map", "end_array"))
+
+
+def _depth_after(event: tuple[str, str, Any]) -> int:
+    """How many containers are open after `event`: its prefix names the container it is in (or closes)."""
+    prefix, name, _ = event
+    levels = prefix.count(".") + 1 if prefix else 0
+    return levels + 1 if name in _OPENING else levels
 
 
 def _reason(error: Exception) -> str:
