@@ -8,7 +8,7 @@ import io
 import os
 import signal
 import sys
-from contextlib import contextmanager, suppress
+from contextlib import aclosing, contextmanager, suppress
 from typing import IO, Iterator
 
 from .core import Kind, Record, open_stream
@@ -199,23 +199,24 @@ async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, sh
     last = None
     with interrupt.armed():
         interrupt.streaming = True
-        async for record in open_stream(request, timing, end_on_cancel=True):
-            last = record
-            if record.kind in FINAL_KINDS:
-                interrupt.streaming = False  # a Ctrl-C from here on only sets the exit status
-            try:
-                if printer:
-                    printer(record)
-                else:
-                    sys.stdout.write("\n".join(jsonl_lines(record)) + "\n")
-                    sys.stdout.flush()
-            except OSError as error:
-                raise OutputFailed(error, to_stdout=True) from None
-            if output:
+        async with aclosing(open_stream(request, timing, end_on_cancel=True)) as records:  # closed here on failure
+            async for record in records:
+                last = record
+                if record.kind in FINAL_KINDS:
+                    interrupt.streaming = False  # a Ctrl-C from here on only sets the exit status
                 try:
-                    output.write(record)
+                    if printer:
+                        printer(record)
+                    else:
+                        sys.stdout.write("\n".join(jsonl_lines(record)) + "\n")
+                        sys.stdout.flush()
                 except OSError as error:
-                    raise OutputFailed(error, to_stdout=False) from None
+                    raise OutputFailed(error, to_stdout=True) from None
+                if output:
+                    try:
+                        output.write(record)
+                    except OSError as error:
+                        raise OutputFailed(error, to_stdout=False) from None
         interrupt.streaming = False
     return last
 

@@ -163,3 +163,12 @@ def test_a_full_disk_is_one_sentence(tmp_path: Path) -> None:
     assert capture.returncode == 1 and stdout.returncode == 1
     assert capture.stderr.decode() == "explorer get: cannot write '/dev/full': No space left on device.\n"
     assert stdout.stderr.decode() == "explorer get: cannot write to stdout: No space left on device.\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_with_the_demo_server_in_process_is_one_sentence() -> None:
+    """The stream left at its first record is closed before the demo server and the loop go."""
+    run = subprocess.run([sys.executable, "-m", "explorer", "get", "--demo", "/no-such-endpoint", "-o", "/dev/full"],
+                         capture_output=True, timeout=120)
+    assert run.returncode == 1
+    assert run.stderr.decode() == "explorer get: cannot write '/dev/full': No space left on device.\n"
