@@ -20,6 +20,7 @@ from explorer.demo import DemoServer
 from explorer.demo.extras import ECHO_MAX_BODY
 
 HANG = 30  # seconds: far past any timeout under test
+QUICK = 2.0  # the head timeout of the `quick` server
 
 
 async def exchange(port: int, request: bytes, body: bytes = b"") -> bytes:
@@ -48,8 +49,9 @@ def body_of(raw: bytes) -> bytes:
 
 @pytest.fixture
 async def quick() -> AsyncIterator[DemoServer]:
-    """A demo server that gives a request head half a second."""
-    async with DemoServer(head_timeout=0.5) as server:
+    """A demo server that gives a request head two seconds: short for a test, long past how late a loaded
+    machine serves a request that was sent whole (the timer starts when the connection is made)."""
+    async with DemoServer(head_timeout=QUICK) as server:
         yield server
 
 
@@ -150,13 +152,13 @@ async def test_a_trickled_head_after_a_first_request_is_disconnected_too(quick: 
 
 async def test_streams_and_websockets_outlive_the_head_timeout(quick: DemoServer) -> None:
     async with aiohttp.ClientSession() as session:
-        async with session.get(quick.url + "/tick?count=4&interval=0.4") as resp:
+        async with session.get(quick.url + "/tick?count=6&interval=0.5") as resp:  # 2.5 s, past QUICK
             ticks = [json.loads(line) for line in (await resp.read()).splitlines()]
-    assert [t["seq"] for t in ticks] == [0, 1, 2, 3]
+    assert [t["seq"] for t in ticks] == [0, 1, 2, 3, 4, 5]
     async with websockets.connect(quick.url.replace("http", "ws") + "/ws/echo", proxy=None) as ws:
         await ws.send("one")
         assert await ws.recv() == "one"
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(QUICK + 0.5)
         await ws.send("two")
         assert await ws.recv() == "two"
 
