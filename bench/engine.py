@@ -53,7 +53,7 @@ async def raw_http(url: str, how: str) -> int:
                     count += 1
             elif how == "json":
                 events = ijson.sendable_list()
-                parser = ijson.parse_coro(events, multiple_values=True, use_float=True)
+                parser = ijson.parse_coro(events, multiple_values=True)  # exact numbers, as the engine
                 async for data in content.iter_any():
                     parser.send(data)
                     count += len(events)

@@ -311,12 +311,14 @@ class Nesting:
             return False
         pos, n = 0, len(piece)
         while pos < n:
-            size = max(self.cap - self.depth, self.SLICE)
+            room = self.cap - self.depth
+            size = max(room, self.SLICE)
             before = len(events)
             self._send(piece[pos:pos + size])
             if len(events) > before:
                 self.depth = _depth_after(events[-1])
-                if max(map(_depth_after, islice(events, before, None))) > self.cap:  # near the cap: every event
+                # a slice of `room` bytes cannot pass the cap; a longer one (near the cap) is checked event by event
+                if size > room and max(map(_depth_after, islice(events, before, None))) > self.cap:
                     return True
             pos += size
         return False
