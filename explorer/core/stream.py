@@ -10,7 +10,7 @@ feed as they stamp records, so every consumer gets identical records.
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from typing import AsyncGenerator
 
 from .context import StreamContext
 from .errors import describe
@@ -23,7 +23,7 @@ from .timing import TimingStage
 
 
 async def open_stream(request: StreamRequest, timing: TimingStage | None = None,
-                      end_on_cancel: bool = False) -> AsyncIterator[Record]:
+                      end_on_cancel: bool = False) -> AsyncGenerator[Record, None]:
     """Stream `request`: a `response` record, data records, then one `end` or `error`.
 
     Pass `timing` to read live gap figures while the stream runs. With
