@@ -19,7 +19,7 @@ from yarl import URL
 
 from .body import ByteReader
 from .context import StreamContext
-from .errors import StreamError, header_cap_error
+from .errors import TRAILERS, StreamError, header_cap_error
 from .headers import wire_text
 from .parser_errors import forward_parser_errors
 from .request import DEFAULT_MAX_HEADER_SIZE, StreamRequest
@@ -72,8 +72,7 @@ class StampingHandler(ResponseHandler):
             if self.first_byte is None:
                 self.first_byte = t
         if self._overhead > self.cap:
-            self._stop(StreamError("header_too_large", f"The trailers after the body passed the {self.cap:,} byte "
-                                                       "header cap (raise it with --max-header-size)."), payload)
+            self._stop(header_cap_error(self.cap, TRAILERS), payload)
 
     def _stop(self, error: StreamError, payload: aiohttp.StreamReader | None) -> None:
         """Stop reading at a cap: a waiting head gets the error, a body ends where it is (`cap_error` says why)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import StreamError
+from .errors import header_cap_error
 from .request import DEFAULT_MAX_HEADER_SIZE
 
 
@@ -78,8 +78,7 @@ class ChunkFraming:
             if newline < 0:
                 self._line += data[pos:]
                 if len(self._line) > self.max_line:
-                    raise StreamError("header_too_large", f"A chunk size or trailer line passed the "
-                                      f"{self.max_line:,} byte header cap (raise it with --max-header-size).")
+                    raise header_cap_error(self.max_line, "A chunk size or trailer line")
                 break
             line = self._line + data[pos:newline + 1]
             pos, self._line = newline + 1, b""

@@ -238,7 +238,10 @@ def connect_failure(host: str, port: int, error: OSError) -> StreamError:
     return StreamError("connect", f"Could not connect to {where}: {error.strerror or error}.")
 
 
-def header_cap_error(cap: int) -> StreamError:
-    """The response head passed the header size cap."""
-    return StreamError("header_too_large", f"The response headers passed the {cap:,} byte header cap "
+def header_cap_error(cap: int, what: str = "The response headers") -> StreamError:
+    """The response head (or `what` else the header cap holds: trailers, a framing line) passed the cap."""
+    return StreamError("header_too_large", f"{what} passed the {cap:,} byte header cap "
                                            "(raise it with --max-header-size).")
+
+
+TRAILERS = "The trailers after the body"

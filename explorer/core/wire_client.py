@@ -20,7 +20,7 @@ from .body import BufferedReader
 from .chunk_framing import ChunkFraming, Framing, Span
 from .connect import connect_socket, tls_context
 from .context import StreamContext
-from .errors import ReadTimeout, StreamError, header_cap_error
+from .errors import TRAILERS, ReadTimeout, StreamError, header_cap_error
 from .headers import header_values, wire_text
 from .record import Kind
 from .request import StreamRequest
@@ -150,8 +150,7 @@ class WireExchange:
                     raw = event.headers.raw_items()
                     cap = self.request.max_header_size
                     if sum(len(name) + len(value) + 4 for name, value in raw) > cap:
-                        self.error = StreamError("header_too_large", f"The trailers after the body passed the "
-                                                 f"{cap:,} byte header cap (raise it with --max-header-size).")
+                        self.error = header_cap_error(cap, TRAILERS)
                     else:
                         self.trailers = [(wire_text(n), wire_text(v)) for n, v in raw]
                 self.done = True

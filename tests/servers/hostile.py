@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 import zlib
 from typing import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+
+from .raw import ThreadedServer
 
 Pieces = Iterable[bytes] | AsyncIterable[bytes]
 Route = Callable[[], Pieces]
@@ -30,70 +31,26 @@ PIECE = 64 * 1024  # bytes per write of an endless body: big enough to be quick,
 PAUSE = 0.05  # between the pieces of a paced route
 
 
-class HostileServer:
-    """Serve `routes` on 127.0.0.1 at a port the OS picks; use as a context manager."""
+class HostileServer(ThreadedServer):
+    """Serve `routes` (generators of bytes) on 127.0.0.1 at a port the OS picks; use as a context manager.
+
+    Stopping cancels what still plays at once: endless answers never finish by themselves.
+    """
 
     def __init__(self, routes: dict[str, Route] | None = None) -> None:
+        super().__init__()
         self.routes: dict[str, Route] = dict(HOSTILE_ROUTES if routes is None else routes)
-        self.requests: list[tuple[str, str]] = []  # (method, target) of every request head received
         self.sent: dict[str, int] = {}  # bytes written per path, over all its connections
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
 
     @property
     def active(self) -> int:
         """Connections still being answered."""
         return len(self._tasks)
 
-    def __enter__(self) -> HostileServer:
-        self._thread.start()
-        self._server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._connection, "127.0.0.1", 0), self._loop).result(timeout=30)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=30)
-        self._loop.close()
-
-    async def _shutdown(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):  # endless answers never finish by themselves
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            method, target = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")[:2]
-            self.requests.append((method, target))
-            path = target.split("?")[0]
-            route = self.routes.get(path, not_found)
-            await self._play(path, route(), writer)
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
-            pass  # the client went away (reset, broken pipe) or sent no usable request
-        except asyncio.CancelledError:
-            pass  # shutting down: asyncio's stream callback would log a cancelled handler as an error
-        finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, asyncio.CancelledError):
-                pass
-            self._tasks.discard(task)
+    async def _answer(self, head: bytes, target: str, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
+        path = target.split("?")[0]
+        await self._play(path, self.routes.get(path, not_found)(), writer)
 
     async def _play(self, path: str, pieces: Pieces, writer: asyncio.StreamWriter) -> None:
         """Write every piece, draining each; close the generator however this ends."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import threading
-from typing import Sequence
+from typing import Self, Sequence
 
 Step = bytes | float
 Script = Sequence[Step] | None
@@ -25,11 +25,14 @@ Script = Sequence[Step] | None
 PAUSE = 0.005  # between pieces, so the client sees the framing split across reads
 
 
-class ScriptServer:
-    """Serve `routes` on 127.0.0.1 at a port the OS picks; use as a context manager."""
+class ThreadedServer:
+    """A raw TCP server on 127.0.0.1 (port chosen by the OS) on its own loop in a thread; use as a context
+    manager. Each connection's request head is read and counted in `requests`, then `_answer` plays the
+    response; the connection closes after it. A client that goes away ends its connection quietly."""
 
-    def __init__(self, routes: dict[str, Script] | None = None) -> None:
-        self.routes: dict[str, Script] = dict(routes or {})
+    GRACE = 0.0  # seconds answers still playing may take to finish when the server stops
+
+    def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []  # (method, target) of every request head received
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -40,7 +43,7 @@ class ScriptServer:
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> ScriptServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(
             asyncio.start_server(self._connection, "127.0.0.1", 0), self._loop).result(timeout=30)
@@ -56,8 +59,8 @@ class ScriptServer:
     async def _shutdown(self) -> None:
         assert self._server is not None
         self._server.close()
-        if self._tasks:  # let answers that are closing finish, then stop any still playing
-            await asyncio.wait(list(self._tasks), timeout=5)
+        if self._tasks and self.GRACE:  # let answers that are closing finish, then stop any still playing
+            await asyncio.wait(list(self._tasks), timeout=self.GRACE)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -70,20 +73,10 @@ class ScriptServer:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             method, target = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")[:2]
-            length = _content_length(head)
-            if length:
-                await reader.readexactly(length)
             self.requests.append((method, target))
-            script = self.routes.get(target.split("?")[0], NOT_FOUND)
-            if script is not None:
-                for step in script:
-                    if isinstance(step, bytes):
-                        writer.write(step)
-                        await writer.drain()
-                    else:
-                        await asyncio.sleep(step)
+            await self._answer(head, target, reader, writer)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
-            pass
+            pass  # the client went away (reset, broken pipe) or sent no usable request
         except asyncio.CancelledError:
             pass  # shutting down: asyncio's stream callback would log a cancelled handler as an error
         finally:
@@ -93,6 +86,34 @@ class ScriptServer:
             except (ConnectionError, asyncio.CancelledError):
                 pass
             self._tasks.discard(task)
+
+    async def _answer(self, head: bytes, target: str, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class ScriptServer(ThreadedServer):
+    """Serve `routes` (fixed scripts of bytes and pauses) on 127.0.0.1; use as a context manager."""
+
+    GRACE = 5.0
+
+    def __init__(self, routes: dict[str, Script] | None = None) -> None:
+        super().__init__()
+        self.routes: dict[str, Script] = dict(routes or {})
+
+    async def _answer(self, head: bytes, target: str, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
+        length = _content_length(head)
+        if length:
+            await reader.readexactly(length)
+        script = self.routes.get(target.split("?")[0], NOT_FOUND)
+        if script is not None:
+            for step in script:
+                if isinstance(step, bytes):
+                    writer.write(step)
+                    await writer.drain()
+                else:
+                    await asyncio.sleep(step)
 
 
 def _content_length(head: bytes) -> int:

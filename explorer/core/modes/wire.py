@@ -41,10 +41,7 @@ async def read(body: Body, ctx: StreamContext, request: StreamRequest) -> AsyncI
     def record(data: bytes, extra: int) -> Record:
         nonlocal seq, first, total, last
         gap = t - last
-        if decoder:
-            shown, decoded = kept(decoder.feed(data), cap)
-        else:
-            shown, decoded = (data[:cap], len(data)) if len(data) > cap else (data, len(data))
+        shown, decoded = kept(decoder.feed(data), cap) if decoder else (data, len(data))  # data: at most cap
         made = Record(chunk, seq, t, gap, len(data), shown, extensions, flags | extra | timing.note(gap, seq))
         if decoded > len(shown):
             made.flags |= Flag.CUT
