@@ -12,7 +12,7 @@ from contextlib import aclosing, contextmanager, suppress
 from typing import IO, Iterator
 
 from .core import Kind, Record, open_stream
-from .core.format import fmt_bytes, fmt_ms, gaps_line, phases_line
+from .core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, phases_line
 from .core.jsonl import JsonlRecorder, jsonl_lines
 from .core.record import DATA_KINDS, FINAL_KINDS
 from .core.rows import META_KINDS, Row, data_row, event_rows, final_line, meta_line, response_line
@@ -81,8 +81,9 @@ class TextPrinter:
             if self.arrivals is not None and self.timing is not None:
                 write(f"gaps: {gaps_line(summary.gaps)}\n")
                 write(f"rate: {rate_line(self.arrivals)}\n")
-                for upper, count in self.timing.gaps.histogram(8):
-                    write(f"  gaps up to {fmt_ms(upper):>10}: {count:>8,} {'█' * min(50, count)}\n")
+                for low, high, count in self.timing.gaps.histogram(8):  # bounds rounded outwards: quotable
+                    bounds = f"{fmt_ms_down(low):>10} to {fmt_ms_up(high):>10}"
+                    write(f"  gaps {bounds}: {count:>8,} {'█' * min(50, count)}\n")
         self.out.flush()
 
 
@@ -224,9 +225,9 @@ async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, sh
 async def _run(options: Options, fmt: str, stats: bool, output: JsonlRecorder | None) -> int:
     interrupt = Interrupt()
     if options.demo:
-        from .demo import DemoServer
+        from .demo import BackgroundDemoServer
 
-        async with DemoServer() as server:
+        async with BackgroundDemoServer() as server:  # its own loop: its pacing is not bent by ours
             final = await stream_to(options, fmt, output, stats, server.url, interrupt)
     else:
         final = await stream_to(options, fmt, output, stats, interrupt=interrupt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import AsyncIterator
+from typing import AsyncGenerator
 
 import ijson
 
@@ -47,9 +47,10 @@ def fixed(record: Record) -> Record:
 class DeterministicSession(StreamSession):
     """Shows records with fixed times and a fixed elapsed time."""
 
+    def take(self) -> list[Record]:
+        return [fixed(record) for record in super().take()]
+
     def drain(self) -> list[Record]:
-        for record in self.pending:
-            fixed(record)
         batch = super().drain()
         self.stats.ttfb = 0.005 if self.stats.ttfb is not None else None
         self.started, self.finished = 100.0, (101.0 if self.finished else None)
@@ -59,7 +60,7 @@ class DeterministicSession(StreamSession):
 
 def recorded_ndjson(lines: list[bytes]) -> Source:
     """A recorded json-mode stream: one read per line, its ijson events from `ijson.parse` of that line."""
-    async def replay(request: StreamRequest, timing: TimingStage) -> AsyncIterator[Record]:
+    async def replay(request: StreamRequest, timing: TimingStage) -> AsyncGenerator[Record, None]:
         response = Response(200, "OK", "1.1", {"Content-Type": "application/x-ndjson",
                                                "Transfer-Encoding": "chunked"}, request.url, "json", 0.0)
         yield Record(Kind.RESPONSE, 0, 0.0, 0.0, 0, None, response)

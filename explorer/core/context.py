@@ -28,6 +28,7 @@ class StreamContext:
         self.timing = timing or TimingStage()
         self.t0 = perf_counter()
         self.started_at = time.time()
+        self.timing.origin = self.t0
         self.max_time = max_time
         self._seq: dict[Kind, int] = {}
         self._last: dict[Kind, float] = {}
@@ -57,6 +58,7 @@ class StreamContext:
         """Take `t0` now: the request is sent next."""
         self.t0 = perf_counter()
         self.started_at = time.time()
+        self.timing.origin = self.t0
 
     def tally(self, records: int, size: int, first: float | None, last: float = 0.0) -> None:
         """Add a mode's totals; modes call this once, when their loop ends (however it ends).

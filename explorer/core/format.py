@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import math
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from .record import Flag, GapSummary, Kind, Phases, Record, Summary
@@ -17,6 +19,39 @@ def fmt_ms(seconds: float | None) -> str:
     if abs(seconds) >= 1:
         return f"{seconds:.3f} s"
     return f"{seconds * 1000:.1f} ms"
+
+
+def fmt_ms_up(seconds: float) -> str:
+    """`fmt_ms` rounded up: a bound you can quote, never below `seconds` (read back as a float)."""
+    return _fmt_ms_rounded(seconds, ROUND_CEILING)
+
+
+def fmt_ms_down(seconds: float) -> str:
+    """`fmt_ms` rounded down: a bound you can quote, never above `seconds` (read back as a float)."""
+    return _fmt_ms_rounded(seconds, ROUND_FLOOR)
+
+
+_MS_STEP, _S_STEP = Decimal("0.0001"), Decimal("0.001")
+
+
+def _fmt_ms_rounded(seconds: float, rounding: str) -> str:
+    """`fmt_ms`'s units and digits, rounded one way from the float's exact value (in the units after rounding)."""
+    if not math.isfinite(seconds):
+        return fmt_ms(seconds)
+    if abs(seconds) < 1:
+        ms = _bound(seconds, _MS_STEP, rounding)
+        if abs(ms) < 1:
+            return f"{ms * 1000:.1f} ms"
+    return f"{_bound(seconds, _S_STEP, rounding):.3f} s"
+
+
+def _bound(seconds: float, step: Decimal, rounding: str) -> Decimal:
+    """`seconds` rounded to a multiple of `step` in the direction `rounding`, as a decimal that reads back as
+    a float on that side of `seconds`: the nearer multiple when it reads back as `seconds` itself
+    (0.5017 is 0.50170000000000003... in binary: its upper bound is 0.5017, not 0.5018)."""
+    bound = Decimal(seconds).quantize(step, rounding=rounding)
+    nearer = bound - step if rounding == ROUND_CEILING else bound + step
+    return nearer if float(nearer) == seconds else bound
 
 
 def fmt_bytes(size: float) -> str:
@@ -113,3 +148,8 @@ def data_preview(record: Record, limit: int = PREVIEW_LENGTH) -> str:
     if record.flags & Flag.BINARY:
         return "binary " + hex_preview(record.data or b"")
     return sanitize(record.data, limit)
+
+
+def fmt_clock(epoch: float) -> str:
+    """Epoch seconds as the local time of day to the microsecond, e.g. `14:03:27.512345`."""
+    return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")

@@ -4,6 +4,6 @@ Never imports Textual.
 """
 
 from .catalog import CATALOG, Endpoint, catalog_entries
-from .runner import DemoServer
+from .runner import BackgroundDemoServer, DemoServer
 
-__all__ = ["CATALOG", "DemoServer", "Endpoint", "catalog_entries"]
+__all__ = ["CATALOG", "BackgroundDemoServer", "DemoServer", "Endpoint", "catalog_entries"]

@@ -6,6 +6,7 @@ import socket
 
 from aiohttp import web
 
+from ..loop_thread import LoopThread
 from .app import create_app
 from .guard import HEAD_TIMEOUT, is_loopback
 from .streaming import EventLog
@@ -81,3 +82,51 @@ class DemoServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+class BackgroundDemoServer:
+    """The demo server on its own thread and event loop, started and stopped from another loop.
+
+    The pacing a demo shows is then the server's own, whatever the loop that
+    watches it is busy with (drawing the app, printing a firehose). Event
+    log listeners are called on the server's thread.
+    """
+
+    def __init__(self, event_log: EventLog | None = None) -> None:
+        self.server = DemoServer(event_log=event_log)
+        self.thread = LoopThread("explorer-demo")
+
+    @property
+    def event_log(self) -> EventLog:
+        return self.server.event_log
+
+    @property
+    def running(self) -> bool:
+        return self.server.running
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    async def start(self) -> str:
+        """Bind and serve on the server's thread; return the base URL."""
+        return await self.thread.run(self.server.start())
+
+    async def stop(self) -> None:
+        """Stop serving (open streams end within about two seconds); the thread stays for a restart."""
+        if self.server.running:
+            await self.thread.run(self.server.stop())
+
+    def close(self) -> None:
+        """End the server's thread (after `stop`, or abandoning what still runs)."""
+        self.thread.stop()
+
+    async def __aenter__(self) -> BackgroundDemoServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.stop()
+        finally:
+            self.close()

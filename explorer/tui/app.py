@@ -6,6 +6,7 @@ comparison is its own `CompareScreen`.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -14,9 +15,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..demo import DemoServer
+from ..demo import BackgroundDemoServer
 from ..demo.catalog import ComparePair
 from ..options import Options
+from . import collector
 from .main_screen import MainScreen, ServerEvent
 from .termination import Termination
 
@@ -35,11 +37,12 @@ class ExplorerApp(App[int]):
         self.options = options or Options(MainScreen.blank_request())
         self.start_now = start
         self.compare = compare
-        self.server = DemoServer()
+        self.server = BackgroundDemoServer()
         self.server.event_log.subscribe(self._server_event)
         self.termination: Termination | None = None
 
     def on_load(self) -> None:
+        collector.install()
         self.termination = Termination(self)  # before the driver starts: it notes the terminal's modes
 
     def on_mount(self) -> None:
@@ -62,7 +65,9 @@ class ExplorerApp(App[int]):
         return MainScreen(self.options, start=self.start_now, compare=self.compare)
 
     def _server_event(self, event: dict[str, Any]) -> None:
-        self.main.post_message(ServerEvent(event))
+        """Called on the demo server's thread: posting a message is the thread-safe way in."""
+        with suppress(RuntimeError, IndexError):  # the app is closing: its loop or screens are gone
+            self.main.post_message(ServerEvent(event))
 
     async def start_server(self) -> str | None:
         """Start the demo server if it is not running; its URL, or None (after saying why) if it cannot."""
@@ -91,3 +96,4 @@ class ExplorerApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.server.stop()
+        self.server.close()

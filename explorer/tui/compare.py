@@ -20,10 +20,11 @@ from ..core import StreamRequest
 from ..core.format import fmt_bytes, fmt_ms, phases_line
 from ..core.sanitize import sanitize
 from ..demo.catalog import PAIRS, ComparePair, find_pair
+from . import collector
 from .feed import FLUSH_HZ, LiveFeed
 from .session import StreamEnded, StreamSession
 from .widgets.chunk_log import ChunkLog
-from .widgets.status_bar import STATE_STYLES
+from .widgets.status_bar import STATE_STYLES, fmt_silence
 
 
 class StreamPane(Vertical):
@@ -57,6 +58,9 @@ class StreamPane(Vertical):
     def on_mount(self) -> None:
         self.feed = LiveFeed(self.session, self.query_one(ChunkLog))
 
+    def on_unmount(self) -> None:
+        self.session.close()
+
     def restart(self) -> None:
         self.query_one(ChunkLog).clear()
         self.query_one(".phases", Static).update("")
@@ -77,6 +81,7 @@ class StreamPane(Vertical):
             "  records ", (f"{stats.records:,}", "bold"),
             "  ", (fmt_bytes(stats.bytes), "bold"),
             "  elapsed ", (fmt_ms(session.elapsed), "bold"),
+            ((f"  silent for {fmt_silence(session.silence)} ", "bold black on yellow") if session.silence else ""),
         ), layout=False)
 
     def show_timeline(self, span: float, columns: int) -> None:
@@ -130,19 +135,24 @@ class CompareScreen(Screen[None]):
 
     def action_stop(self) -> None:
         """Stop both sides; what arrived stays."""
-        self.workers.cancel_group(self, "compare")
         for pane in self.panes():
+            pane.feed.flush()
             if pane.session.stop():
+                pane.feed.flush()
                 pane.show_figures()
+        self.workers.cancel_group(self, "compare")
 
     @work(group="compare")
     async def run_side(self, pane: StreamPane) -> None:
-        await pane.session.pump(pane.request, self.post_message)
+        await pane.session.run(pane.request, self.post_message)
+        pane.feed.flush()
 
     def on_stream_ended(self, message: StreamEnded) -> None:
         for pane in self.panes():
             if pane.session is message.session:
                 pane.ended()
+        if not any(pane.session.running for pane in self.panes()):
+            collector.collect_between_streams()
 
     def flush(self) -> None:
         panes = self.panes()

@@ -24,13 +24,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from ..core import Record, StreamRequest
-from ..core.format import phases_line
+from ..core.format import fmt_ms, phases_line
 from ..core.jsonl import JsonlRecorder, jsonl_lines
 from ..core.sanitize import sanitize
 from ..demo.catalog import CATALOG, ComparePair, demo_url
 from ..options import Options
+from . import collector
 from .compare import CompareScreen, PairPicker
 from .feed import FLUSH_HZ, LiveFeed
+from .limits import LimitsScreen
 from .ring import Ring
 from .session import RecordingFailed, StreamEnded, StreamResponded, StreamSession
 from .widgets.chunk_log import ChunkLog, Note
@@ -64,6 +66,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+d", "toggle_server", "Demo server", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+o", "compare", "Compare", priority=True),
+        Binding("ctrl+t", "toggle_clock", "Clock", priority=True),
+        Binding("f2", "limits", "Limits"),
     ]
 
     def __init__(self, options: Options, *, start: bool = False,
@@ -77,6 +81,7 @@ class MainScreen(Screen[None]):
         self.recorder: JsonlRecorder | None = None
         self.saved_path: Path | None = None
         self._frames = 0
+        self._silence_noted: float | None = None  # the last arrival whose silence has its stall row
 
     @staticmethod
     def blank_request() -> StreamRequest:
@@ -152,14 +157,16 @@ class MainScreen(Screen[None]):
                         markup=False)
         self.action_clear()
         self.session.start(request)
+        self._silence_noted = None
         if request.url:
             self.query_one(RequestBar).suggest([request.url])
         self.run_stream(request)
 
     @work(exclusive=True, group="stream")
     async def run_stream(self, request: StreamRequest) -> None:
-        """Read the stream into the session (the flush timer shows it)."""
-        await self.session.pump(request, self.post_message, self.recorder)
+        """Read the stream into the session on its engine thread (the flush timer shows it)."""
+        await self.session.run(request, self.post_message, self.recorder)
+        self.flush()  # the end is on screen as soon as the stream is over
 
     def action_stop(self) -> None:
         """Stop the running stream; what arrived stays on screen."""
@@ -167,11 +174,11 @@ class MainScreen(Screen[None]):
 
     @on(RequestBar.StopRequested)
     def stop_requested(self) -> None:
-        if not self.session.running:
+        self.flush()  # a stream that already ended says so, not "stopped"
+        if not self.session.stop():
             return
         self.workers.cancel_group(self, "stream")
-        self.flush()
-        self.session.stop()
+        self.flush()  # what the engine made before the stop
         self.log_widget.add_rows([Note(f"■ stopped by you after {self.session.stats.records:,} records "
                                        f"and {self.session.elapsed:.2f} s")])
         self.query_one(StatusBar).show(self.session)
@@ -186,6 +193,8 @@ class MainScreen(Screen[None]):
     def on_stream_responded(self, message: StreamResponded) -> None:
         if message.session is self.session:
             self.query_one(HeadersView).show(message.response)
+            for log in (self.log_widget, self.events_widget):
+                log.started_at = message.response.response.started_at
 
     def on_recording_failed(self, message: RecordingFailed) -> None:
         """The `-o` capture could not be written: stop recording, say so, and keep streaming."""
@@ -201,15 +210,45 @@ class MainScreen(Screen[None]):
         self.flush()
         self.log_widget.add_rows([Note("phases: " + phases_line(message.final.summary.phases))])
         self.show_timeline()
+        collector.collect_between_streams()
 
     def flush(self) -> None:
         """Move what the worker produced into the widgets: one batch, one refresh."""
         batch = self.feed.flush()
+        if self.session.state == "streaming":
+            self.note_silence()
         if batch or self.session.running:
             self._frames += 1
             if self._frames % TIMELINE_EVERY == 0:
                 self.show_timeline()
             self.query_one(StatusBar).show(self.session)
+
+    def note_silence(self) -> None:
+        """Add the stall row as soon as a silence passes the stall threshold, not when data comes back."""
+        session = self.session
+        last = session.stats.arrivals.last if session.stats.records else 0.0
+        if self._silence_noted == last:
+            return
+        silence = session.timing.silence(last)
+        if silence is not None and silence >= session.timing.stall_seconds and session.timing.is_stall(silence):
+            self._silence_noted = last
+            self.log_widget.add_rows([Note(f"⏸ silent since {fmt_ms(last)}: no data for {fmt_ms(silence)} "
+                                           "so far (a stall; still waiting)")])
+
+    def action_toggle_clock(self) -> None:
+        """Show arrival times as time since the request, or as the time of day."""
+        for log in (self.log_widget, self.events_widget):
+            log.absolute = not log.absolute
+        self.notify("Times of day" if self.log_widget.absolute else "Times since the request", timeout=2)
+
+    def action_limits(self) -> None:
+        """Set the idle timeout, max time and stall threshold for the next start."""
+        def chosen(request: StreamRequest | None) -> None:
+            if request is not None:
+                self.options = dataclasses.replace(self.options, request=request)
+                self.notify("Time limits apply from the next start (ctrl+r).", timeout=3)
+
+        self.app.push_screen(LimitsScreen(self.options.request), chosen)
 
     def action_clear(self) -> None:
         """Clear the log, the events and the kept records."""
@@ -315,6 +354,7 @@ class MainScreen(Screen[None]):
         self.saved_path = path
 
     def on_unmount(self) -> None:
+        self.session.close()  # the engine thread ends before the capture closes: no write after
         if self.recorder is not None:
             with suppress(OSError):  # a last line the disk refused: too late to say so on screen
                 self.recorder.close()
@@ -327,6 +367,9 @@ class MainScreen(Screen[None]):
         yield SystemCommand("Toggle follow", "Pause following, or jump back to live", self.action_toggle_follow)
         yield SystemCommand("Start/stop demo server", "Toggle the embedded demo server", self.action_toggle_server)
         yield SystemCommand("Save records", "Write the kept records as JSONL", self.action_save)
+        yield SystemCommand("Toggle clock", "Arrival times since the request, or as the time of day",
+                            self.action_toggle_clock)
+        yield SystemCommand("Time limits", "Idle timeout, max time and stall threshold", self.action_limits)
         yield SystemCommand("Compare two streams", "Pick a demo pair to watch side by side", self.action_compare)
 
 

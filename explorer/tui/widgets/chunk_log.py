@@ -56,7 +56,7 @@ class ChunkLog(RingLog[Record | Note]):
         columns = data_row(row)
         segments = [
             cell(f"{columns.seq:,}", 8, NUMBER, right=True),
-            cell(fmt_ms(columns.t), 11, PLAIN, right=True),
+            cell(self.time_text(columns.t), self.time_width, PLAIN, right=True),
             cell(("⏸ +" if columns.stall else "+") + fmt_ms(columns.gap), 11, STALL if columns.stall else GAP,
                  right=True),
             cell(fmt_bytes(columns.size), 10, SIZE, right=True),

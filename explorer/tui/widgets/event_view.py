@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 
-from ...core.format import fmt_ms
 from ...core.rows import EventRow
 from .ring_log import RingLog, cell
 
@@ -20,7 +19,7 @@ class EventView(RingLog[EventRow]):
 
     def row_segments(self, row: EventRow) -> list[Segment]:
         return [
-            cell(fmt_ms(row.t), 11, TIME, right=True),
+            cell(self.time_text(row.t), self.time_width, TIME, right=True),
             Segment("  "),
             cell(row.label, 24, PREFIX),
             Segment(" "),

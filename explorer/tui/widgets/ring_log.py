@@ -18,6 +18,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...core.format import fmt_clock, fmt_ms
 from ..ring import Ring
 
 Row = TypeVar("Row")
@@ -47,6 +48,10 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
     """Whether the newest row is kept in view; only the person scrolling away turns it off."""
     unseen: var[int] = var(0)
     """Rows that arrived while not following."""
+    absolute: var[bool] = var(False)
+    """Show arrival times as the time of day (from `started_at`) rather than time since the request."""
+    started_at: float | None = None
+    """Epoch seconds at t = 0: the response's `started_at`."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -114,6 +119,19 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
         elif not self.following and new >= self.max_scroll_y and self.max_scroll_y > 0 and self.unseen:
             self.following = True  # scrolled back down to the end: live again
             self.unseen = 0
+
+    def watch_absolute(self) -> None:
+        self.refresh()
+
+    @property
+    def time_width(self) -> int:
+        return 15 if self.absolute else 11
+
+    def time_text(self, t: float) -> str:
+        """An arrival time as the time column shows it."""
+        if self.absolute and self.started_at is not None:
+            return fmt_clock(self.started_at + t)
+        return fmt_ms(t)
 
     def watch_following(self) -> None:
         self._show_count()

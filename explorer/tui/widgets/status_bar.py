@@ -47,7 +47,16 @@ class StatusBar(Horizontal):
             " · ", (fmt_ms(session.elapsed) if session.started else "-", "bold"),
             " · gap p50 ", (fmt_ms(gaps.gap_p50), "bold"),
         )
+        silence = session.silence
+        if silence is not None:
+            text.append(" ")
+            text.append(f" silent for {fmt_silence(silence)} ", style="bold black on yellow")
         if gaps.stalls:
             text.append(f"  {gaps.stalls} stalls", style="bold black on yellow")
         self.query_one("#figures", Static).update(text, layout=False)  # fixed width: no relayout
         self.query_one("#sizes", Sparkline).data = list(stats.sizes)
+
+
+def fmt_silence(seconds: float) -> str:
+    """A growing silence, to a tenth of a second: `3.2 s`."""
+    return f"{seconds:.1f} s"

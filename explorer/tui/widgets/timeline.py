@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Sparkline, Static
 
-from ...core.format import fmt_bytes, fmt_ms, gaps_line
+from ...core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line
 from ...core.record import Phases
 from ..session import StreamSession
 
@@ -71,10 +71,10 @@ def gap_histogram(session: StreamSession) -> Text:
     text = Text()
     summary = session.timing.summary(session.stats.records)
     bins = session.timing.gaps.histogram(10)
-    most = max((count for _, count in bins), default=0)
-    for upper, count in bins:
+    most = max((count for _, _, count in bins), default=0)
+    for low, high, count in bins:  # the smallest and largest gap of each bin, rounded outwards
         bar = "█" * (round(40 * count / most) if most else 0)
-        text.append(f"  ≤ {fmt_ms(upper):>10} ", style="cyan")
+        text.append(f"  {fmt_ms_down(low):>10} – {fmt_ms_up(high):>10} ", style="cyan")
         text.append(f"{count:>9,} ", style="bold")
         text.append(bar + "\n", style="green")
     text.append("  " + gaps_line(summary), style="dim")
