@@ -78,7 +78,7 @@ async def app_run(request: StreamRequest, press_every: float) -> tuple[float, in
                 next_press = perf_counter() + press_every
         elapsed = perf_counter() - start
         if session.state == "error":
-            raise RuntimeError(session.final)
+            raise RuntimeError(session.final.summary.error if session.final else "error")
         return elapsed, session.stats.records, latencies
 
 

@@ -62,7 +62,7 @@ async def test_a_silence_shows_while_it_lasts_and_its_stall_row_comes_before_the
             main = app.main
             await until(pilot, lambda: main.session.stats.records == 4)
             await until(pilot, lambda: "silent for" in status_text(app))
-            await until(pilot, lambda: any(isinstance(row, Note) and "silent since" in row.text
+            await until(pilot, lambda: any(isinstance(row, Note) and "a stall: nothing since" in row.text
                                            for row in main.log_widget.rows))
             assert main.session.stats.records == 4  # all of it before the fifth line was sent
             await until(pilot, lambda: main.session.stats.rate() == (0.0, 0.0))  # the rate decays to nothing
@@ -70,7 +70,7 @@ async def test_a_silence_shows_while_it_lasts_and_its_stall_row_comes_before_the
             await until_ended(pilot)
             rows = list(main.log_widget.rows)
             assert main.session.state == "done" and "silent for" not in status_text(app)
-    notes = [i for i, row in enumerate(rows) if isinstance(row, Note) and "silent since" in row.text]
+    notes = [i for i, row in enumerate(rows) if isinstance(row, Note) and "a stall: nothing since" in row.text]
     stalled = [i for i, row in enumerate(rows) if not isinstance(row, Note) and row.kind is Kind.LINE and row.stall]
     assert len(notes) == 1 and stalled and notes[0] < stalled[0]  # the row came while waiting, once
     records = [json.loads(line) for line in capture.read_text().splitlines()]
@@ -88,9 +88,12 @@ async def test_the_clock_toggle_shows_times_of_day_from_started_at(demo_url: str
         after = "\n".join(screen_lines(log))
         await pilot.press("ctrl+t")
         again = "\n".join(screen_lines(log))
+        title = log.border_title
         first = [r for r in app.main.kept if r.kind is Kind.CHUNK][0]
     assert fmt_clock(started_at + first.t) in after and fmt_clock(started_at + first.t) not in before
-    assert again == before
+    assert again == before and "time since request" in str(title)
+    chunk_row = next(line for line in after.splitlines() if fmt_clock(started_at + first.t) in line)
+    assert f" {fmt_clock(started_at + first.t)} " in chunk_row  # a space on each side: no column runs into it
 
 
 async def test_time_limits_set_in_the_app_apply_to_the_next_start(demo_url: str) -> None:

@@ -63,7 +63,7 @@ class StampingHandler(ResponseHandler):
             self.head_at = t
             self._overhead = len(data) - grew - _head_end(data)  # the head fitted: count what follows it
         elif grew:
-            self._overhead = len(data) - grew
+            self._overhead = max(0, len(data) - grew)  # a resumed parser feeds held bytes with no new data
         else:
             self._overhead += len(data)
         if grew:
@@ -71,7 +71,9 @@ class StampingHandler(ResponseHandler):
             self.last_byte = t
             if self.first_byte is None:
                 self.first_byte = t
-        if self._overhead > self.cap:
+        # With the body's buffer full, aiohttp's parser holds the rest of the read (at most one read: the
+        # transport is paused too) and feeds it as body later: not bytes past the cap.
+        if self._overhead > self.cap and not self._reading_paused:
             self._stop(header_cap_error(self.cap, TRAILERS), payload)
 
     def _stop(self, error: StreamError, payload: aiohttp.StreamReader | None) -> None:

@@ -75,13 +75,14 @@ class StreamPane(Vertical):
 
     def show_figures(self) -> None:
         session, stats = self.session, self.session.stats
+        silence = session.silence
         self.query_one(".figures", Static).update(Text.assemble(
             (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
+            ((f" silent for {fmt_silence(silence)} ", "bold black on yellow") if silence is not None else ""),
             "  TTFB ", (fmt_ms(stats.ttfb), "bold"),
             "  records ", (f"{stats.records:,}", "bold"),
             "  ", (fmt_bytes(stats.bytes), "bold"),
             "  elapsed ", (fmt_ms(session.elapsed), "bold"),
-            ((f"  silent for {fmt_silence(session.silence)} ", "bold black on yellow") if session.silence else ""),
         ), layout=False)
 
     def show_timeline(self, span: float, columns: int) -> None:
@@ -121,7 +122,7 @@ class CompareScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1 / FLUSH_HZ, self.flush)
-        self.action_restart()
+        self.call_after_refresh(self.action_restart)  # once drawn: the first frame's work would slow the connects
 
     def panes(self) -> list[StreamPane]:
         return list(self.query(StreamPane))

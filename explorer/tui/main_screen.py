@@ -113,7 +113,7 @@ class MainScreen(Screen[None]):
             except OSError as error:
                 self.notify(f"Cannot record to {shown_path(self.options.output)}: {error.strerror or error}.",
                             severity="error", markup=False)
-        self.log_widget.border_title = "Arrivals  (#, time since request, +gap, size, preview)"
+        self.log_widget.border_title = arrivals_title(absolute=False)
         self.events_widget.border_title = "Events  (ijson / SSE / WebSocket messages)"
         self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept)
         self.set_interval(1 / FLUSH_HZ, self.flush)
@@ -126,8 +126,8 @@ class MainScreen(Screen[None]):
             if base and self.options.demo_path:
                 self.query_one(RequestBar).fill(self.options.on_demo(base).url, self.options.request.mode)
             self.query_one("#catalog").focus()
-        if self.start_now:
-            self.action_start()
+        if self.start_now:  # once the first frame is drawn: its work would slow the connection's steps
+            self.call_after_refresh(self.action_start)
         await self.open_initial_compare()
 
     @property
@@ -232,13 +232,14 @@ class MainScreen(Screen[None]):
         silence = session.timing.silence(last)
         if silence is not None and silence >= session.timing.stall_seconds and session.timing.is_stall(silence):
             self._silence_noted = last
-            self.log_widget.add_rows([Note(f"⏸ silent since {fmt_ms(last)}: no data for {fmt_ms(silence)} "
-                                           "so far (a stall; still waiting)")])
+            self.log_widget.add_rows([Note(f"⏸ a stall: nothing since {fmt_ms(last)}, "
+                                           f"{fmt_ms(silence)} without data when this row was added")])
 
     def action_toggle_clock(self) -> None:
         """Show arrival times as time since the request, or as the time of day."""
         for log in (self.log_widget, self.events_widget):
             log.absolute = not log.absolute
+        self.log_widget.border_title = arrivals_title(self.log_widget.absolute)
         self.notify("Times of day" if self.log_widget.absolute else "Times since the request", timeout=2)
 
     def action_limits(self) -> None:
@@ -371,6 +372,11 @@ class MainScreen(Screen[None]):
                             self.action_toggle_clock)
         yield SystemCommand("Time limits", "Idle timeout, max time and stall threshold", self.action_limits)
         yield SystemCommand("Compare two streams", "Pick a demo pair to watch side by side", self.action_compare)
+
+
+def arrivals_title(absolute: bool) -> str:
+    """The log's title, naming its time column."""
+    return f"Arrivals  (#, {'time of day' if absolute else 'time since request'}, +gap, size, preview)"
 
 
 def shown_path(path: str | Path) -> str:

@@ -125,7 +125,7 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
 
     @property
     def time_width(self) -> int:
-        return 15 if self.absolute else 11
+        return 16 if self.absolute else 11  # a time of day is 15 cells: one more keeps a space before it
 
     def time_text(self, t: float) -> str:
         """An arrival time as the time column shows it."""

@@ -39,18 +39,16 @@ class StatusBar(Horizontal):
         stats = session.stats
         gaps = session.timing.summary(stats.records)
         records_per_s, bytes_per_s = stats.rate()
+        silence = session.silence
         text = Text.assemble(
             (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
+            ((f" silent for {fmt_silence(silence)} ", "bold black on yellow") if silence is not None else ""),
             " TTFB ", (fmt_ms(stats.ttfb), "bold"),
             " · ", (f"{stats.records:,}", "bold"), " rec · ", (fmt_bytes(stats.bytes), "bold"),
             " · ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
             " · ", (fmt_ms(session.elapsed) if session.started else "-", "bold"),
             " · gap p50 ", (fmt_ms(gaps.gap_p50), "bold"),
         )
-        silence = session.silence
-        if silence is not None:
-            text.append(" ")
-            text.append(f" silent for {fmt_silence(silence)} ", style="bold black on yellow")
         if gaps.stalls:
             text.append(f"  {gaps.stalls} stalls", style="bold black on yellow")
         self.query_one("#figures", Static).update(text, layout=False)  # fixed width: no relayout
