@@ -138,40 +138,25 @@ def read_close_code(sock: socket.socket) -> int | None:
         return None
 
 
-class RawWebSocketServer:
-    """Accepts one connection at a time, answers the handshake by hand, writes `frames`, then reads
-    the client's close frame (its code lands in `close_codes`) and closes the TCP connection."""
+class RawWebSocketServer(RawServer):
+    """Answers the handshake by hand, writes `frames`, then reads the client's close frame (its code lands
+    in `close_codes`) and closes the TCP connection."""
 
     def __init__(self, frames: list[bytes]) -> None:
+        super().__init__([])
         self.frames = frames
         self.close_codes: list[int | None] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
-        self.port = self._listener.getsockname()[1]
-        self.url = f"ws://127.0.0.1:{self.port}/"
-        self._stop = threading.Event()
 
-    def __enter__(self) -> RawWebSocketServer:
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-        return self
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.settimeout(10)
-                # one write: the client reads it all at once
-                conn.sendall(accept_handshake(conn) + b"".join(self.frames))
-                self.close_codes.append(read_close_code(conn))
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            # one write: the client reads it all at once
+            conn.sendall(accept_handshake(conn) + b"".join(self.frames))
+            self.close_codes.append(read_close_code(conn))
 
 
 # -- helpers -------------------------------------------------------------------

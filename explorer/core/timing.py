@@ -172,7 +172,7 @@ class TimingStage:
         if seq == 0:
             return 0  # the first record's gap is time to first byte, not a pause
         self.catch_up(seq)
-        stall = gap >= self.stall_seconds and self.is_stall(gap)
+        stall = self.would_stall(gap)
         self.pending.append(gap)
         if stall:
             self.stalls += 1
@@ -189,6 +189,10 @@ class TimingStage:
             zeros = seq - 1 - self.gaps.count
             if zeros > 0:
                 self.gaps.add_zeros(zeros)
+
+    def would_stall(self, gap: float) -> bool:
+        """Whether a gap this long is a stall: past the threshold and five times the median so far."""
+        return gap >= self.stall_seconds and self.is_stall(gap)
 
     def is_stall(self, gap: float) -> bool:
         """A long gap is a stall only against a median of at least two earlier gaps."""
@@ -211,11 +215,11 @@ class TimingStage:
                 stalls=self.stalls,
             )
 
-    def silence(self, last: float | None) -> float | None:
-        """Seconds since the data record stamped `last` (since t = 0 without one), now; None before t = 0."""
+    def silence(self, last: float) -> float | None:
+        """Seconds from `last` (a stamp, seconds since t = 0) to now; None before t = 0."""
         if self.origin is None:
             return None
-        return perf_counter() - self.origin - (last or 0.0)
+        return perf_counter() - self.origin - last
 
 
 class TimeBuckets:

@@ -24,7 +24,7 @@ from . import collector
 from .feed import FLUSH_HZ, LiveFeed
 from .session import StreamEnded, StreamSession
 from .widgets.chunk_log import ChunkLog
-from .widgets.status_bar import STATE_STYLES, fmt_silence
+from .widgets.status_bar import STATE_STYLES, silence_badge
 
 
 class StreamPane(Vertical):
@@ -75,10 +75,9 @@ class StreamPane(Vertical):
 
     def show_figures(self) -> None:
         session, stats = self.session, self.session.stats
-        silence = session.silence
         self.query_one(".figures", Static).update(Text.assemble(
             (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
-            ((f" silent for {fmt_silence(silence)} ", "bold black on yellow") if silence is not None else ""),
+            silence_badge(session),
             "  TTFB ", (fmt_ms(stats.ttfb), "bold"),
             "  records ", (f"{stats.records:,}", "bold"),
             "  ", (fmt_bytes(stats.bytes), "bold"),

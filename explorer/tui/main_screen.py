@@ -226,11 +226,11 @@ class MainScreen(Screen[None]):
     def note_silence(self) -> None:
         """Add the stall row as soon as a silence passes the stall threshold, not when data comes back."""
         session = self.session
-        last = session.stats.arrivals.last if session.stats.records else 0.0
+        last = session.last_arrival
         if self._silence_noted == last:
             return
-        silence = session.timing.silence(last)
-        if silence is not None and silence >= session.timing.stall_seconds and session.timing.is_stall(silence):
+        silence = session.quiet_for
+        if silence is not None and session.timing.would_stall(silence):
             self._silence_noted = last
             self.log_widget.add_rows([Note(f"⏸ a stall: nothing since {fmt_ms(last)}, "
                                            f"{fmt_ms(silence)} without data when this row was added")])

@@ -173,14 +173,20 @@ class StreamSession:
         return (self.finished or perf_counter()) - self.started
 
     @property
+    def last_arrival(self) -> float:
+        """When the newest data record arrived (seconds since the request), 0 before the first."""
+        return self.stats.arrivals.last if self.stats.records else 0.0
+
+    @property
+    def quiet_for(self) -> float | None:
+        """Seconds without data so far, while streaming; else None."""
+        return self.timing.silence(self.last_arrival) if self.state == "streaming" else None
+
+    @property
     def silence(self) -> float | None:
-        """Seconds without data so far, while streaming and once it is worth saying; else None."""
-        if self.state != "streaming":
-            return None
-        silence = self.timing.silence(self.stats.arrivals.last if self.stats.records else None)
-        if silence is None or silence < min(SILENT_AFTER, self.timing.stall_seconds):
-            return None
-        return silence
+        """`quiet_for`, once it is worth saying (a second, or the stall threshold if lower); else None."""
+        quiet = self.quiet_for
+        return quiet if quiet is not None and quiet >= min(SILENT_AFTER, self.timing.stall_seconds) else None
 
     def start(self, request: StreamRequest) -> None:
         """Reset for a new run of `request` (a run still going ends at its next record)."""
@@ -270,9 +276,10 @@ class StreamSession:
                 if recorder is not None:
                     try:
                         recorder.write(record)
-                    except (OSError, ValueError) as error:  # ValueError: the file was closed under us
-                        if isinstance(error, OSError):
-                            post(RecordingFailed(recorder, error))
+                    except OSError as error:
+                        post(RecordingFailed(recorder, error))
+                        recorder = None
+                    except ValueError:  # the file was closed under us: the app is closing
                         recorder = None
                 count += 1
                 if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:

@@ -39,10 +39,9 @@ class StatusBar(Horizontal):
         stats = session.stats
         gaps = session.timing.summary(stats.records)
         records_per_s, bytes_per_s = stats.rate()
-        silence = session.silence
         text = Text.assemble(
             (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
-            ((f" silent for {fmt_silence(silence)} ", "bold black on yellow") if silence is not None else ""),
+            silence_badge(session),
             " TTFB ", (fmt_ms(stats.ttfb), "bold"),
             " · ", (f"{stats.records:,}", "bold"), " rec · ", (fmt_bytes(stats.bytes), "bold"),
             " · ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
@@ -55,6 +54,7 @@ class StatusBar(Horizontal):
         self.query_one("#sizes", Sparkline).data = list(stats.sizes)
 
 
-def fmt_silence(seconds: float) -> str:
-    """A growing silence, to a tenth of a second: `3.2 s`."""
-    return f"{seconds:.1f} s"
+def silence_badge(session: StreamSession) -> tuple[str, str]:
+    """`silent for 3.2 s` while a silence worth saying lasts (to a tenth of a second), else nothing."""
+    silence = session.silence
+    return (f" silent for {silence:.1f} s ", "bold black on yellow") if silence is not None else ("", "")
