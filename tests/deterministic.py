@@ -54,7 +54,7 @@ class DeterministicSession(StreamSession):
         batch = super().drain()
         self.stats.ttfb = 0.005 if self.stats.ttfb is not None else None
         self.started, self.finished = 100.0, (101.0 if self.finished else None)
-        self.stats._samples.clear()
+        self.rate.clear()
         return batch
 
 

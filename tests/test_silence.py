@@ -65,7 +65,7 @@ async def test_a_silence_shows_while_it_lasts_and_its_stall_row_comes_before_the
             await until(pilot, lambda: any(isinstance(row, Note) and "a stall: nothing since" in row.text
                                            for row in main.log_widget.rows))
             assert main.session.stats.records == 4  # all of it before the fifth line was sent
-            await until(pilot, lambda: main.session.stats.rate() == (0.0, 0.0))  # the rate decays to nothing
+            await until(pilot, lambda: main.session.rate.rate() == (0.0, 0.0))  # the rate decays to nothing
             server.release()
             await until_ended(pilot)
             rows = list(main.log_widget.rows)

@@ -99,6 +99,18 @@ class GapStats:
         self._counts[0] += n
         self.count += n
 
+    def __getstate__(self) -> tuple[int, float, float, list[tuple[int, int, float, float, float]]]:
+        """The buckets in use only (a few hundred of the thousands), for the copy sent with each batch."""
+        counts, sums, lows, highs = self._counts, self._sums, self._lows, self._highs
+        used = [(i, counts[i], sums[i], lows[i], highs[i]) for i, n in enumerate(counts) if n]
+        return self.count, self.min, self.max, used
+
+    def __setstate__(self, state: tuple[int, float, float, list[tuple[int, int, float, float, float]]]) -> None:
+        self.__init__()  # type: ignore[misc]
+        self.count, self.min, self.max, used = state
+        for i, count, total, low, high in used:
+            self._counts[i], self._sums[i], self._lows[i], self._highs[i] = count, total, low, high
+
     def percentile(self, p: float) -> float | None:
         """The p-th percentile (0-100) by nearest rank, within 1% (1 µs up to 1 µs); None without gaps."""
         count = self.count  # read before the counts: they hold at least this many gaps
@@ -215,6 +227,15 @@ class TimingStage:
                 stalls=self.stalls,
             )
 
+    def __getstate__(self) -> dict[str, object]:
+        """Everything but the lock: the engine process sends the UI a copy with every batch."""
+        with self._lock:
+            return {name: value for name, value in self.__dict__.items() if name != "_lock"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     def silence(self, last: float) -> float | None:
         """Seconds from `last` (a stamp, seconds since t = 0) to now; None before t = 0."""
         if self.origin is None:
@@ -258,6 +279,11 @@ class TimeBuckets:
             start = end
         if records[-1].t > self.last:
             self.last = records[-1].t
+
+    def copy(self) -> TimeBuckets:
+        other = TimeBuckets(self.size, self.width)
+        other.records, other.bytes, other.last = self.records[:], self.bytes[:], self.last
+        return other
 
     def _halve(self) -> None:
         self.records = [a + b for a, b in zip(self.records[::2], self.records[1::2])] + [0] * (self.size // 2)

@@ -10,7 +10,7 @@ from typing import Iterable, NamedTuple
 from ..core import Kind, Record
 from ..core.rows import EventRow, event_rows
 from .ring import Ring
-from .session import PAYLOAD_CAP, StreamSession
+from .session import StreamSession
 from .widgets.chunk_log import LOG_KINDS, ChunkLog
 from .widgets.event_view import EventView
 
@@ -31,12 +31,6 @@ class LiveFeed(NamedTuple):
         if not batch:
             return batch
         tail = batch[-self.log.rows.capacity:]  # older rows would be pushed out at once
-        for record in tail:  # kept records hold at most PAYLOAD_CAP of each payload and derived value
-            if record.data is not None:
-                if len(record.data) > PAYLOAD_CAP:
-                    record.cap(PAYLOAD_CAP)
-            elif record.value is not None:
-                record.cap(PAYLOAD_CAP)
         if self.kept is not None:
             self.kept.extend(tail)
         mode = self.session.mode

@@ -198,10 +198,10 @@ class MainScreen(Screen[None]):
 
     def on_recording_failed(self, message: RecordingFailed) -> None:
         """The `-o` capture could not be written: stop recording, say so, and keep streaming."""
-        if message.recorder is self.recorder:
+        if self.recorder is not None and str(self.recorder.path) == message.path:
+            self.recorder.close()
             self.recorder = None
-            message.recorder.close()  # does not raise the failure again
-        self.notify(f"Recording to {shown_path(message.recorder.path)} stopped: "
+        self.notify(f"Recording to {shown_path(message.path)} stopped: "
                     f"{message.error.strerror or message.error}.", severity="error", markup=False)
 
     def on_stream_ended(self, message: StreamEnded) -> None:
@@ -355,7 +355,7 @@ class MainScreen(Screen[None]):
         self.saved_path = path
 
     def on_unmount(self) -> None:
-        self.session.close()  # the engine thread ends before the capture closes: no write after
+        self.session.close()  # the engine closes the capture and exits before this returns
         if self.recorder is not None:
             with suppress(OSError):  # a last line the disk refused: too late to say so on screen
                 self.recorder.close()

@@ -1,61 +1,84 @@
-"""One run of a stream on screen: the engine thread's records, lifecycle messages, fixed-size figures.
+"""One run of a stream on screen: the engine's batches, lifecycle messages, fixed-size figures.
 
-The stream is read on the session's own engine thread and event loop
-(`LoopThread`), so nothing the UI does can delay a stamp. There the pump
-only appends each record to the run's `Inbox` (and the `-o` capture); the
-UI takes the inbox in batches on a timer (`drain`), and learns from the
-batches that the response came and that the stream ended. A UI call per
-record would cap a stream at about a thousand records a second.
+The stream is read in an engine process of the session's own
+(`EngineProcess`), so nothing the UI does can delay a stamp. The engine
+sends batches (the newest records and the figures over all of them); a
+reader thread puts them in the run's `Inbox`, and the UI takes the inbox on
+a timer (`drain`) and learns from the records that the response came and
+that the stream ended. A UI call per record would cap a stream at about a
+thousand records a second.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from operator import attrgetter
+from contextlib import suppress
 from time import perf_counter
-from typing import AsyncGenerator, Callable
+from typing import Callable
 
 from textual.message import Message
 
-from ..core import Kind, Record, StreamRequest, open_stream
+from ..core import Kind, Record, StreamRequest
 from ..core.jsonl import JsonlRecorder
 from ..core.modes import REGISTRY, ModeInfo
 from ..core.record import DATA_KINDS
-from ..core.timing import TimeBuckets, TimingStage
-from ..loop_thread import LoopThread
+from ..core.timing import TimingStage
+from ..engine import Batch, CaptureFailed, EngineProcess, EngineThread, RunOrder, StreamStats
+from ..engine.outbox import Source, engine_error
+from ..engine.process import EngineLost
 
-YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the engine loop lets its timers run
-PAYLOAD_CAP = 4096  # bytes of payload kept per displayed record; `size` keeps the full size
-SPARK_POINTS = 120
 RATE_WINDOW = 1.0  # seconds
 SILENT_AFTER = 1.0  # seconds without data before the status line says so (or the stall threshold, if lower)
-_size = attrgetter("size")
 _FINAL = frozenset((Kind.END, Kind.ERROR))
-
-Source = Callable[[StreamRequest, TimingStage], AsyncGenerator[Record, None]]
 
 
 class Inbox:
-    """One run's records: appended on the engine thread, taken on the UI thread, with no lock.
+    """One run's batches: appended on the engine's thread, taken on the UI thread, with no lock.
 
     Under the GIL a slice copy and a slice deletion are each atomic, and
-    appends only go past the end, so `take` never loses or repeats a record.
-    A run whose inbox is closed (stopped, restarted) ends at its next record.
+    appends only go past the end, so `take` never loses or repeats a batch.
+    A closed inbox (the run was stopped or restarted) takes no more.
     """
 
-    __slots__ = ("records", "open")
+    __slots__ = ("batches", "open")
 
     def __init__(self, open: bool = True) -> None:
-        self.records: list[Record] = []
+        self.batches: list[Batch] = []
         self.open = open
 
-    def take(self) -> list[Record]:
-        records = self.records
-        count = len(records)
-        batch = records[:count]
-        del records[:count]
-        return batch
+    def take(self) -> list[Batch]:
+        batches = self.batches
+        count = len(batches)
+        taken = batches[:count]
+        del batches[:count]
+        return taken
+
+
+class RateMeter:
+    """Records and bytes a second over the last second or so: sampled at every drain, so it decays in a silence."""
+
+    def __init__(self) -> None:
+        self._samples: deque[tuple[float, int, int]] = deque(maxlen=256)
+
+    def sample(self, records: int, size: int) -> None:
+        self._samples.append((perf_counter(), records, size))
+
+    def clear(self) -> None:
+        self._samples.clear()
+
+    def rate(self) -> tuple[float, float]:
+        """(records/s, bytes/s); it falls to 0 as a silence grows."""
+        if len(self._samples) < 2:
+            return 0.0, 0.0
+        now = self._samples[-1]
+        then = next((s for s in self._samples if now[0] - s[0] <= RATE_WINDOW), self._samples[0])
+        if then is now:
+            then = self._samples[-2]
+        span = now[0] - then[0]
+        if span <= 0:
+            return 0.0, 0.0
+        return (now[1] - then[1]) / span, (now[2] - then[2]) / span
 
 
 class StreamResponded(Message):
@@ -77,83 +100,34 @@ class StreamEnded(Message):
 
 
 class RecordingFailed(Message):
-    """Writing the `-o` capture failed (a full disk): the stream goes on, the capture stops."""
+    """Writing the `-o` capture to `path` failed (a full disk): the stream goes on, the capture stops."""
 
-    def __init__(self, recorder: JsonlRecorder, error: OSError) -> None:
+    def __init__(self, path: str, error: OSError) -> None:
         super().__init__()
-        self.recorder = recorder
+        self.path = path
         self.error = error
-
-
-class StreamStats:
-    """Totals, TTFB, a sliding-window rate, recent sizes and arrivals over time: all fixed-size."""
-
-    def __init__(self) -> None:
-        self.records = 0
-        self.bytes = 0
-        self.ttfb: float | None = None
-        self.sizes: deque[float] = deque(maxlen=SPARK_POINTS)
-        self.arrivals = TimeBuckets()
-        self._samples: deque[tuple[float, int, int]] = deque(maxlen=256)
-
-    def rate(self) -> tuple[float, float]:
-        """(records/s, bytes/s) over the last second or so: it falls to 0 as a silence grows."""
-        if len(self._samples) < 2:
-            return 0.0, 0.0
-        now = self._samples[-1]
-        then = next((s for s in self._samples if now[0] - s[0] <= RATE_WINDOW), self._samples[0])
-        if then is now:
-            then = self._samples[-2]
-        span = now[0] - then[0]
-        if span <= 0:
-            return 0.0, 0.0
-        return (now[1] - then[1]) / span, (now[2] - then[2]) / span
-
-    def take(self, batch: list[Record], only_data_inside: bool) -> None:
-        """Account for a batch, without a Python loop over all of it.
-
-        A batch is a contiguous piece of the stream: the records before the first
-        data record (redirects, 1xx, the response) and after the last (trailers, the
-        end) come at its edges. `only_data_inside` says nothing else sits between
-        data records (the mode derives no records and no framing is shown).
-        """
-        if only_data_inside:
-            start, end = 0, len(batch)
-            while start < end and batch[start].kind not in DATA_KINDS:
-                start += 1
-            while end > start and batch[end - 1].kind not in DATA_KINDS:
-                end -= 1
-            data = batch[start:end]
-        else:
-            data = [r for r in batch if r.kind in DATA_KINDS]
-        if data:
-            self.arrivals.add_run(data)
-            self.bytes += sum(map(_size, data))
-            self.records = data[-1].seq + 1
-            if self.ttfb is None:
-                self.ttfb = data[0].t
-            self.sizes.extend(map(_size, data[-SPARK_POINTS:]))
-        self._samples.append((perf_counter(), self.records, self.bytes))  # also for an empty batch: rates decay
 
 
 class StreamSession:
     """One stream on screen: its state, what the engine produced, and its figures.
 
     `state`, `response`, `final` and the figures change only on the UI
-    thread, in `drain`; the engine thread only fills the run's inbox.
+    thread, in `drain`; the engine only fills the run's inbox. `source`
+    replaces the engine's reader (tests replay recorded streams); such a
+    session reads on a thread, not a process.
     """
 
-    def __init__(self, source: Source = open_stream) -> None:
-        self.source = source
-        self.engine = LoopThread("explorer-engine")
+    def __init__(self, source: Source | None = None) -> None:
+        self.engine: EngineProcess | EngineThread = EngineThread(source) if source else EngineProcess()
         self.inbox = Inbox(open=False)
+        self.run_number = 0
         self.post: Callable[[Message], object] = lambda message: None
         self.state = "idle"  # idle, connecting, streaming, done, error, stopped
         self.stats = StreamStats()
+        self.rate = RateMeter()
         self.timing = TimingStage()
         self.response: Record | None = None
         self.final: Record | None = None
-        self.framing = False
         self.started: float | None = None
         self.finished: float | None = None
 
@@ -189,45 +163,56 @@ class StreamSession:
         return quiet if quiet is not None and quiet >= min(SILENT_AFTER, self.timing.stall_seconds) else None
 
     def start(self, request: StreamRequest) -> None:
-        """Reset for a new run of `request` (a run still going ends at its next record)."""
-        self.inbox.open = False
+        """Reset for a new run of `request` (a run still going is stopped)."""
+        self._end_run()
         self.inbox = Inbox()
+        self.run_number += 1
         self.state = "connecting"
         self.stats = StreamStats()
+        self.rate = RateMeter()
         self.timing = TimingStage(request.stall_seconds)
         self.response = self.final = None
-        self.framing = request.framing
         self.started, self.finished = perf_counter(), None
 
     def stop(self) -> bool:
         """The person stopped the stream; True if it was running. What the engine made before is kept."""
         if not self.running:
             return False
-        self.inbox.open = False
+        self._end_run()
         self.state = "stopped"
         self.finished = perf_counter()
         return True
 
+    def _end_run(self) -> None:
+        if self.inbox.open:
+            self.inbox.open = False
+            self.engine.stop(self.run_number)
+
     def close(self) -> None:
-        """End the engine thread (the app or the pane is going away)."""
+        """End the engine (the app or the pane is going away); its captures are closed when this returns."""
         self.inbox.open = False
-        self.engine.stop()
+        self.engine.close()
 
     def take(self) -> list[Record]:
-        """The records the engine made since the last take; none more once a stopped run is taken."""
-        batch = self.inbox.take()
+        """The records the engine sent since the last take (and, from their batches, the run's figures)."""
+        batches = self.inbox.take()
         if not self.inbox.open:
-            self.inbox = Inbox(open=False)  # a record racing the stop is dropped, not shown after it
-        return batch
+            self.inbox = Inbox(open=False)  # a batch racing the stop is dropped, not shown after it
+        records: list[Record] = []
+        for batch in batches:
+            records += batch.records
+        if batches:
+            self.stats, self.timing = batches[-1].stats, batches[-1].timing
+        return records
 
     def drain(self) -> list[Record]:
-        """Take what the engine made since the last drain, account for it and follow its lifecycle."""
+        """Take what the engine sent since the last drain, and follow the run's lifecycle and rate."""
         batch = self.take()
         running = self.running
         if batch and running:
-            self._lifecycle(batch)  # first: the response says the mode the batch is read in
+            self._lifecycle(batch)
         if batch or running:
-            self.stats.take(batch, only_data_inside=not (self.mode.derives or self.framing))
+            self.rate.sample(self.stats.records, self.stats.bytes)
         return batch
 
     def _lifecycle(self, batch: list[Record]) -> None:
@@ -250,40 +235,35 @@ class StreamSession:
 
     async def run(self, request: StreamRequest, post: Callable[[Message], object],
                   recorder: JsonlRecorder | None = None) -> None:
-        """Read the run `start` began on the engine thread until it ends; cancelling this cancels it there."""
+        """Have the engine read the run `start` began, until it ends; cancelling this stops it."""
         self.post = post
-        await self.engine.run(self.pump(self.inbox, self.timing, request, post, recorder))
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[None] = loop.create_future()
+        inbox, started = self.inbox, perf_counter()
 
-    async def pump(self, inbox: Inbox, timing: TimingStage, request: StreamRequest,
-                   post: Callable[[Message], object], recorder: JsonlRecorder | None = None) -> None:
-        """On the engine thread: read `request` into `inbox`, the only work done per record.
+        def end() -> None:
+            if not ended.done():
+                ended.set_result(None)
 
-        Reads from a full buffer never yield to the event loop, so every few
-        milliseconds of uninterrupted ingest we yield ourselves, which lets the
-        max-time deadline and a cancellation in. Records go to the recorder
-        exactly as the engine made them; if a write fails, recording stops
-        (`RecordingFailed`) and the stream goes on.
-        """
-        paused_at = perf_counter()
-        count = 0
-        append = inbox.records.append
-        records = self.source(request, timing)
+        def deliver(message: object) -> None:  # on the engine's thread or the reader thread
+            if isinstance(message, CaptureFailed):
+                post(RecordingFailed(message.path, message.error))
+                return
+            if isinstance(message, EngineLost):
+                error = engine_error(self.stats, started, str(message))
+                message = Batch(run, [error], self.stats, self.timing, done=True)
+            assert isinstance(message, Batch)
+            if inbox.open:
+                inbox.batches.append(message)
+            if message.done:
+                with suppress(RuntimeError):  # the app's loop is closed: nobody waits
+                    loop.call_soon_threadsafe(end)
+
+        run = self.run_number
+        self.engine.start(RunOrder(run, request, str(recorder.path) if recorder else None), deliver)
         try:
-            async for record in records:
-                if not inbox.open:
-                    return
-                append(record)
-                if recorder is not None:
-                    try:
-                        recorder.write(record)
-                    except OSError as error:
-                        post(RecordingFailed(recorder, error))
-                        recorder = None
-                    except ValueError:  # the file was closed under us: the app is closing
-                        recorder = None
-                count += 1
-                if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
-                    await asyncio.sleep(0)
-                    paused_at = perf_counter()
-        finally:
-            await records.aclose()
+            await ended
+        except asyncio.CancelledError:
+            if self.run_number == run:
+                self._end_run()
+            raise

@@ -38,7 +38,7 @@ class StatusBar(Horizontal):
     def show(self, session: StreamSession) -> None:
         stats = session.stats
         gaps = session.timing.summary(stats.records)
-        records_per_s, bytes_per_s = stats.rate()
+        records_per_s, bytes_per_s = session.rate.rate()
         text = Text.assemble(
             (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
             silence_badge(session),

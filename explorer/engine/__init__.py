@@ -1,0 +1,14 @@
+"""The engine beside the UI: streams read where the UI's work cannot delay a stamp.
+
+The app reads each stream in an engine process of its own (`EngineProcess`),
+which hands the UI batches: the newest records and the run's figures over
+all of them (`Batch`). `EngineThread` runs the same pump on a thread, for
+record sources that live in this process (tests replay recorded streams).
+"""
+
+from .messages import Batch, CaptureFailed, RunOrder
+from .process import EngineProcess
+from .stats import StreamStats
+from .thread import EngineThread
+
+__all__ = ["Batch", "CaptureFailed", "EngineProcess", "EngineThread", "RunOrder", "StreamStats"]

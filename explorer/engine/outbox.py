@@ -1,0 +1,188 @@
+"""One run on the engine's loop: read every record, write the capture, and send the UI batches.
+
+Per record the pump only appends it to the outbox (and writes the capture).
+Every `SEND_EVERY` the outbox accounts for what came since its last batch
+(`StreamStats`, over every record) and sends the newest `SHIP_TAIL` records
+with the figures: a firehose makes millions of records a second, and a
+screen shows a few dozen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import perf_counter
+from typing import AsyncGenerator, Callable
+
+from ..core.jsonl import JsonlRecorder
+from ..core.modes import REGISTRY
+from ..core.record import DATA_KINDS, FINAL_KINDS, Kind, Phases, Record, Summary
+from ..core.request import StreamRequest
+from ..core.timing import TimingStage
+from .messages import Batch, CaptureFailed, RunOrder
+from .stats import StreamStats
+
+SEND_EVERY = 0.025  # seconds between batches (the UI shows them 20 times a second)
+SHIP_TAIL = 1000  # newest records sent per batch; the figures cover every record
+PAYLOAD_CAP = 4096  # bytes of payload sent per record; `size` keeps the full size
+HOLD_MAX = 4 * SHIP_TAIL  # records held while the UI is not reading: older ones are accounted for and let go
+YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets its timers run
+
+Source = Callable[[StreamRequest, TimingStage], AsyncGenerator[Record, None]]
+Send = Callable[[object], None]
+
+
+class Outbox:
+    """The records of one run not yet sent, and the run's figures."""
+
+    def __init__(self, run: int, request: StreamRequest, timing: TimingStage, send: Send,
+                 can_send: Callable[[], bool], copy_figures: bool) -> None:
+        self.run = run
+        self.timing = timing
+        self.send = send
+        self.can_send = can_send
+        self.copy_figures = copy_figures  # in this process the UI reads them while the engine adds
+        self.pending: list[Record] = []
+        self.stats = StreamStats()
+        self.framing = request.framing
+        self.only_data_inside = False  # known at the response: the mode derives no records, no framing shown
+        self.responded = False
+        self.head: list[Record] = []  # the run's first records up to the response, always sent
+        self.skipped = 0
+
+    def _account(self, records: list[Record]) -> int:
+        """Figures over `records`; how many of its first records precede the response (and the response)."""
+        count = 0
+        if not self.responded:
+            for record in records:
+                if record.kind in DATA_KINDS or record.kind in FINAL_KINDS:
+                    self.responded = True
+                    break
+                count += 1
+                if record.kind is Kind.RESPONSE:
+                    self.responded = True
+                    mode = REGISTRY[record.response.mode]
+                    self.only_data_inside = not (mode.derives or self.framing)
+                    break
+        self.stats.take(records, self.only_data_inside)
+        return count
+
+    def flush(self, done: bool = False) -> None:
+        """Send what came since the last batch (the last one when `done`), or hold it while the UI is behind."""
+        pending = self.pending
+        if not pending and not done:
+            return
+        if not done and not self.can_send():
+            if len(pending) > HOLD_MAX:
+                older = pending[:-SHIP_TAIL]
+                del pending[:-SHIP_TAIL]
+                self.head += older[:self._account(older)]
+                self.skipped += len(older)
+            return
+        records = pending[:]
+        del pending[:]
+        before = self._account(records)
+        newest = records[-SHIP_TAIL:]
+        cut = len(records) - len(newest)
+        shipped = self.head + records[:min(before, cut)] + newest
+        self.skipped += cut - min(before, cut)
+        self.head = []
+        for record in shipped:
+            if (record.data is not None and len(record.data) > PAYLOAD_CAP) or record.value is not None:
+                record.cap(PAYLOAD_CAP)
+        stats = self.stats.copy() if self.copy_figures else self.stats
+        self.send(Batch(self.run, shipped, stats, self.timing, self.skipped, done))
+
+    async def keep_sending(self) -> None:
+        """Flush every `SEND_EVERY` until cancelled."""
+        while True:
+            await asyncio.sleep(SEND_EVERY)
+            self.flush()
+
+
+class Captures:
+    """The engine's open `-o` files, by path: opened at their first run, kept for the next."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, JsonlRecorder] = {}
+
+    def get(self, path: str) -> JsonlRecorder:
+        recorder = self.open.get(path)
+        if recorder is None:
+            recorder = self.open[path] = JsonlRecorder(path)
+        return recorder
+
+    def drop(self, path: str) -> None:
+        recorder = self.open.pop(path, None)
+        if recorder is not None:
+            try:
+                recorder.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        for path in list(self.open):
+            self.drop(path)
+
+
+async def run_order(order: RunOrder, source: Source, send: Send, can_send: Callable[[], bool],
+                    captures: Captures, copy_figures: bool = False) -> None:
+    """Read `order`'s stream to its end into batches for the UI; cancelling this stops it."""
+    timing = TimingStage(order.request.stall_seconds)
+    outbox = Outbox(order.run, order.request, timing, send, can_send, copy_figures)
+    recorder: JsonlRecorder | None = None
+    if order.capture is not None:
+        try:
+            recorder = captures.get(order.capture)
+        except OSError as error:
+            send(CaptureFailed(order.run, order.capture, error))
+    started = perf_counter()
+    sender = asyncio.create_task(outbox.keep_sending())
+    try:
+        await pump(source(order.request, timing), outbox, recorder, order, send, captures)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # a fault of ours: the run ends with a sentence, what came before is kept
+        outbox.pending.append(engine_error(outbox.stats, started, f"The engine failed: {error!r}."))
+    finally:
+        sender.cancel()
+    outbox.flush(done=True)
+
+
+async def pump(records: AsyncGenerator[Record, None], outbox: Outbox, recorder: JsonlRecorder | None,
+               order: RunOrder, send: Send, captures: Captures) -> None:
+    """Append each record to the outbox and write it to the capture: the only work done per record.
+
+    Reads from a full buffer never yield to the event loop, so every few
+    milliseconds of uninterrupted ingest we yield ourselves, which lets the
+    batches, the max-time deadline and a cancellation in. If a capture write
+    fails, the capture stops (`CaptureFailed`) and the stream goes on.
+    """
+    paused_at = perf_counter()
+    count = 0
+    append = outbox.pending.append
+    try:
+        async for record in records:
+            append(record)
+            if recorder is not None:
+                try:
+                    recorder.write(record)
+                except (OSError, ValueError) as error:  # ValueError: closed under us
+                    if isinstance(error, OSError) and order.capture is not None:
+                        send(CaptureFailed(order.run, order.capture, error))
+                    if order.capture is not None:
+                        captures.drop(order.capture)
+                    recorder = None
+            count += 1
+            if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
+                await asyncio.sleep(0)
+                paused_at = perf_counter()
+    finally:
+        await records.aclose()
+
+
+def engine_error(stats: StreamStats, started: float, sentence: str) -> Record:
+    """An `error` record for a run the engine could not finish, with the figures it had."""
+    duration = perf_counter() - started
+    summary = Summary(records=stats.records, bytes=stats.bytes, duration=round(duration, 6), ttfb=stats.ttfb,
+                      phases=Phases(), error=sentence, type="engine")
+    return Record(Kind.ERROR, 0, duration, 0.0, 0, None, summary)
