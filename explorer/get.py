@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import os
 import signal
@@ -254,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"explorer get: cannot write {args.output!r}: {error.strerror or error}.", file=sys.stderr)
                 return EXIT_USAGE
         prepare_stdout(args.format)
+        gc.freeze()  # the modules live as long as the process: a full collection mid-stream need not scan them
         status = asyncio.run(_run(options, args.format, args.stats, output))
         if output is not None:
             try:

@@ -1,8 +1,9 @@
 """An asyncio event loop on a thread of its own, for work whose timing must not wait on the UI.
 
-The app reads streams on one (the engine) and runs the embedded demo server
-on another, so a frame being drawn, a resize or a burst of rows to format
-cannot delay a stamp or bend the demo's pacing. The UI hands work over with
+The app runs the embedded demo server on one, so a frame being drawn, a
+resize or a burst of rows to format cannot bend the pacing it demonstrates
+(streams are read in an engine process, `explorer/engine/`; tests that
+replay recorded streams read them on one of these). The UI hands work over with
 `run` and gets results back as awaitables; cancelling the awaiting task
 cancels the work on the other loop.
 
@@ -10,8 +11,7 @@ The GIL is the remaining hazard: a thread that wants to run after its
 socket became readable waits until the running thread gives the GIL up,
 which CPython forces every `sys.getswitchinterval()` seconds (5 ms by
 default). Starting a loop thread lowers that to `SWITCH_INTERVAL`, so
-Python work elsewhere holds a stamp off for at most about that long
-(bench/timing.py measures it).
+Python work elsewhere holds a send off for at most about that long.
 """
 
 from __future__ import annotations

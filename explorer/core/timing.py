@@ -164,9 +164,10 @@ class TimingStage:
     produced beyond its first (lines split from one read) have gap 0 and are
     never passed in: `catch_up` counts them from the record index.
 
-    The app reads live figures (`summary`, `silence`) on its UI thread while
-    the engine thread streams: `catch_up` takes a lock, and takes only the
-    pending gaps it saw, since the modes append without one.
+    Live figures (`summary`, `silence`) may be read on another thread while
+    the stream runs (the app gets a pickled copy from its engine process,
+    tests a shared one): `catch_up` takes a lock, and takes only the pending
+    gaps it saw, since the modes append without one.
     """
 
     PENDING = 4096

@@ -45,10 +45,19 @@ class EngineProcess:
         self._runs: dict[int, Deliver] = {}
         self._send_lock = threading.Lock()
 
-    def start(self, order: RunOrder, deliver: Deliver) -> None:
-        """Run `order` in the engine, starting the process if it is not running."""
+    @property
+    def pid(self) -> int | None:
+        """The engine process's id while it runs."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    def warm(self) -> None:
+        """Start the process now, so that a run soon to come need not wait for it to load."""
         if self._process is None or self._process.poll() is not None:
             self._spawn()
+
+    def start(self, order: RunOrder, deliver: Deliver) -> None:
+        """Run `order` in the engine, starting the process if it is not running."""
+        self.warm()
         self._runs[order.run] = deliver
         self._order(order)
 

@@ -25,6 +25,9 @@ class EngineThread:
         self._runs: dict[int, Future[None]] = {}
         self._stopped: set[int] = set()  # nothing more of these is delivered
 
+    def warm(self) -> None:
+        """Nothing to load: the source lives in this process."""
+
     def start(self, order: RunOrder, deliver: Callable[[object], None]) -> None:
         stopped = self._stopped
 

@@ -10,6 +10,7 @@ app quit or died). It never writes to the terminal: the UI owns it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import pickle
 import signal
@@ -62,6 +63,7 @@ async def serve(sock: socket.socket) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the UI decides when the engine ends
+    gc.freeze()  # the modules live as long as the process: a full collection need not scan them
     sock = socket.socket(fileno=int(sys.argv[1]))
     try:
         asyncio.run(serve(sock))

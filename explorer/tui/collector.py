@@ -1,9 +1,11 @@
-"""Keep CPython's cyclic garbage collector from holding the engine's stamps off.
+"""Keep CPython's cyclic garbage collector from holding the app's threads off.
 
-The engine thread needs the GIL to stamp a read, and a collection holds the
-GIL from start to end: measured in the app on a 20 ms tick stream, full
-(generation 2) collections took 10-30 ms each, about one a second, and they
-alone put the 99th percentile stamp error at 15-25 ms (bench/timing.py).
+A collection holds the GIL from start to end, and the embedded demo
+server's thread needs it to send on time (streams are read in an engine
+process, out of its reach since issue 12). Measured in the app when the
+engine still read on a thread, on a 20 ms tick stream: full (generation 2)
+collections took 10-30 ms each, about one a second, and they alone put the
+99th percentile stamp error at 15-25 ms (bench/timing.py).
 Two things made them that long and that frequent:
 
 1. Textual's `Strip.divide` and `Strip.crop_extend` cache their result in the

@@ -128,6 +128,8 @@ class MainScreen(Screen[None]):
             self.query_one("#catalog").focus()
         if self.start_now:  # once the first frame is drawn: its work would slow the connection's steps
             self.call_after_refresh(self.action_start)
+        elif self.initial_compare is None:
+            self.session.warm()  # the engine process loads while the person picks a stream
         await self.open_initial_compare()
 
     @property

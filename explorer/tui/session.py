@@ -188,6 +188,10 @@ class StreamSession:
             self.inbox.open = False
             self.engine.stop(self.run_number)
 
+    def warm(self) -> None:
+        """Have the engine ready for a run soon to come."""
+        self.engine.warm()
+
     def close(self) -> None:
         """End the engine (the app or the pane is going away); its captures are closed when this returns."""
         self.inbox.open = False
