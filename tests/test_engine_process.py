@@ -106,3 +106,21 @@ def test_a_batch_survives_the_trip_between_processes() -> None:
         (record.kind, record.seq, record.t, record.gap, record.size, record.data, record.flags, 5000)
     assert copy.stats.records == 2 and copy.stats.arrivals.last == 0.52
     assert copy.timing.summary(3) == timing.summary(3)
+
+
+async def test_a_capture_ends_with_an_end_record_when_the_stream_is_stopped_or_the_app_quits(tmp_path: Path) -> None:
+    capture = tmp_path / "capture.jsonl"
+    async with BackgroundDemoServer() as server:
+        app = app_for(StreamRequest(server.url + "/tick?count=500&interval=0.02", mode="lines"), output=str(capture))
+        async with app.run_test() as pilot:
+            session = app.main.session
+            await until(pilot, lambda: session.stats.records >= 3)
+            await pilot.press("ctrl+k")
+            await until(pilot, lambda: capture.read_text().rstrip().endswith("}") and
+                        json.loads(capture.read_text().splitlines()[-1])["kind"] == "end")
+            app.main.action_start()
+            await until(pilot, lambda: session.state == "streaming" and session.stats.records >= 2)
+        # the app quit mid-stream: its engine ended the second run in the capture before exiting
+    ends = [r for r in map(json.loads, capture.read_text().splitlines()) if r["kind"] in ("end", "error")]
+    assert [(r["kind"], r["stopped"]) for r in ends] == [("end", "interrupted"), ("end", "interrupted")]
+    assert all(r["records"] >= 2 for r in ends)

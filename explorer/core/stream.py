@@ -14,6 +14,7 @@ from typing import AsyncGenerator
 
 from .context import StreamContext
 from .errors import describe
+from .modes import preload
 from .modes.ws import open_websocket
 from .opened import Opened
 from .opening import open_http
@@ -39,6 +40,8 @@ async def open_stream(request: StreamRequest, timing: TimingStage | None = None,
         yield ctx.record(Kind.ERROR, 0.0, value=_summary(ctx, error=problem, type="usage"))
         return
     opener = open_websocket if request.is_websocket else open_http
+    if not request.is_websocket:
+        preload(request.mode)
     timer = ctx.start_deadline()
     failure: tuple[str, str] | None = None
     opened: Opened | None = None

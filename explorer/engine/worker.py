@@ -16,10 +16,14 @@ import pickle
 import signal
 import socket
 import sys
+from functools import partial
 
 from ..core.stream import open_stream
 from .messages import HEADER, RunOrder, StopOrder, frame
 from .outbox import Captures, run_order
+
+# A stopped run (ctrl+k, a restart, quitting) still ends its capture with an `end` record: "interrupted".
+read = partial(open_stream, end_on_cancel=True)
 
 
 async def serve(sock: socket.socket) -> None:
@@ -46,7 +50,7 @@ async def serve(sock: socket.socket) -> None:
             if isinstance(order, RunOrder):
                 for run in [run for run, task in runs.items() if task.done()]:
                     del runs[run]
-                runs[order.run] = asyncio.create_task(run_order(order, open_stream, send, can_send, captures))
+                runs[order.run] = asyncio.create_task(run_order(order, read, send, can_send, captures))
             elif isinstance(order, StopOrder):
                 task = runs.pop(order.run, None)
                 if task is not None:

@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
@@ -168,7 +169,8 @@ class MainScreen(Screen[None]):
     async def run_stream(self, request: StreamRequest) -> None:
         """Read the stream into the session on its engine thread (the flush timer shows it)."""
         await self.session.run(request, self.post_message, self.recorder)
-        self.flush()  # the end is on screen as soon as the stream is over
+        with suppress(NoMatches):  # the app is closing and its widgets went first: nothing to show the end in
+            self.flush()  # the end is on screen as soon as the stream is over
 
     def action_stop(self) -> None:
         """Stop the running stream; what arrived stays on screen."""
