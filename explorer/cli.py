@@ -1,4 +1,4 @@
-"""Command line: `explorer [URL]` (the app), `explorer get URL`, `explorer serve`."""
+"""Command line: `explorer [URL]` (the app), `explorer get URL`, `explorer compare`, `explorer serve`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import sys
 from . import __version__
 
 
+def _parser(prog: str, description: str, examples: str) -> argparse.ArgumentParser:
+    """A parser whose help ends with examples, printed as written."""
+    return argparse.ArgumentParser(prog=prog, description=description, epilog="examples:\n" + examples,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def _serve(argv: list[str]) -> int:
     from . import serve
 
-    parser = argparse.ArgumentParser(prog="explorer serve", description="Run the demo server until Ctrl-C.")
+    parser = _parser("explorer serve", "Run the demo server until Ctrl-C.", SERVE_EXAMPLES)
     serve.add_arguments(parser)
     return serve.run(parser.parse_args(argv))
 
@@ -19,7 +25,7 @@ def _serve(argv: list[str]) -> int:
 def _get(argv: list[str]) -> int:
     from . import get
 
-    parser = argparse.ArgumentParser(prog="explorer get", description="Stream URL headless: text or JSONL on stdout.")
+    parser = _parser("explorer get", "Stream URL headless: text or JSONL on stdout.", GET_EXAMPLES)
     get.add_arguments(parser)
     return get.run(parser.parse_args(argv))
 
@@ -27,10 +33,39 @@ def _get(argv: list[str]) -> int:
 def _compare(argv: list[str]) -> int:
     from .tui import compare_cli
 
-    parser = argparse.ArgumentParser(prog="explorer compare",
-                                     description="Two streams side by side on one clock.")
+    parser = _parser("explorer compare", "Two streams side by side on one clock.", COMPARE_EXAMPLES)
     compare_cli.add_arguments(parser)
     return compare_cli.run(parser.parse_args(argv))
+
+
+APP_EXAMPLES = """\
+  explorer                                       the app: type a URL, pick a read mode
+  explorer --demo                                with the demo server and its catalog
+  explorer https://example.com/feed -m lines -o run.jsonl
+                                                 stream at once, recording every record
+"""
+GET_EXAMPLES = """\
+  explorer get --demo '/ndjson?count=3' -m json  aligned text for people
+  explorer get https://example.com/feed --format jsonl -o run.jsonl
+                                                 one JSON object per record, also to a file
+"""
+COMPARE_EXAMPLES = """\
+  explorer compare --pair chunked-vs-length      a ready-made demo pair
+  explorer compare --demo /chunks /chunks --mode-a any --mode-b wire
+                                                 one demo path read two ways
+"""
+SERVE_EXAMPLES = """\
+  explorer serve --port 8080                     the demo server on 127.0.0.1:8080
+"""
+COMMANDS_HELP = f"""\
+commands (each has --help):
+  explorer [URL]        the app (this command)
+  explorer get URL      headless: text or JSONL on stdout
+  explorer compare A B  two streams side by side on one clock
+  explorer serve        the demo server alone
+
+examples:
+{APP_EXAMPLES}{GET_EXAMPLES}{COMPARE_EXAMPLES}{SERVE_EXAMPLES}"""
 
 
 COMMANDS = {"serve": _serve, "get": _get, "compare": _compare}
@@ -59,13 +94,14 @@ def _main(argv: list[str]) -> int:
             print(f"explorer: cannot write to stdout: {error.strerror or error}.", file=sys.stderr)
             return 1
         return 0
+    from .options import add_output_arguments, add_request_arguments
     from .tui import run
 
     parser = argparse.ArgumentParser(
-        prog="explorer",
-        description="Watch a stream arrive. Also: 'explorer get URL' (headless), 'explorer serve' (demo server).",
-    )
-    run.add_arguments(parser)
+        prog="explorer", description="Watch a stream arrive: every arrival, live. Also: get, compare, serve (below).",
+        epilog=COMMANDS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_request_arguments(parser, url_required=False)
+    add_output_arguments(parser)
     return run.run(parser.parse_args(argv))
 
 

@@ -19,7 +19,7 @@ from .core.record import DATA_KINDS, FINAL_KINDS
 from .core.rows import META_KINDS, Row, data_row, event_rows, final_line, meta_line, response_line
 from .core.sanitize import sanitize
 from .core.timing import TimeBuckets, TimingStage
-from .options import Options, UsageError, add_request_arguments, parse_options
+from .options import Options, UsageError, add_output_arguments, add_request_arguments, parse_options
 
 EXIT_OK, EXIT_STREAM_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_OUTPUT_FAILED = 1  # stdout or the -o file could not be written
@@ -30,8 +30,7 @@ HEADER = f"{'kind':<8}{'#':>6} {'time':>11} {'+gap':>11} {'size':>10}  preview\n
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_request_arguments(parser)
     parser.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default text)")
-    parser.add_argument("-o", "--output", metavar="FILE", default=None,
-                        help="also write JSONL records to FILE, flushed as they arrive")
+    add_output_arguments(parser)
     parser.add_argument("--stats", action="store_true", help="print gap statistics and rates after the stream")
 
 
@@ -249,7 +248,8 @@ def run(args: argparse.Namespace) -> int:
             print("explorer get: warning: --insecure: TLS certificates are not verified.", file=sys.stderr)
         if options.output:
             try:
-                open(options.output, "w").close()  # a new run starts a new file
+                if not options.append:
+                    open(options.output, "w").close()  # a new run starts a new file
                 output = JsonlRecorder(options.output)
             except OSError as error:  # the file named cannot be opened: the argument is unusable
                 print(f"explorer get: cannot write {args.output!r}: {error.strerror or error}.", file=sys.stderr)

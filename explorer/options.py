@@ -34,6 +34,7 @@ class Options:
     demo: bool = False  # start the demo server in-process; `demo_path` is a path on it
     demo_path: str | None = None
     output: str | None = None  # also write JSONL records to this file
+    append: bool = False  # add to `output` instead of starting it anew
 
     def on_demo(self, base_url: str) -> StreamRequest:
         """The request with the demo path resolved against the running demo server."""
@@ -82,6 +83,14 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
     parser.add_argument("-k", "--insecure", action="store_true", help="skip TLS certificate verification")
     parser.add_argument("--cacert", metavar="FILE", default=None, help="trust the CA certificates in FILE")
     parser.add_argument("--demo", action="store_true", help="start the demo server in-process; URL is a path on it")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add `-o FILE` and `--append`: the same meaning in every face (a new file unless --append)."""
+    parser.add_argument("-o", "--output", metavar="FILE", default=None,
+                        help="also write every record as JSONL to FILE as it arrives (line-buffered); "
+                             "FILE starts empty unless --append")
+    parser.add_argument("--append", action="store_true", help="with -o: add to FILE instead of replacing it")
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -142,4 +151,7 @@ def parse_options(args: argparse.Namespace, *, url_required: bool = True, mode: 
         raise UsageError(problem)
     if url_required and args.demo and not demo_path:
         raise UsageError("With --demo, give a path on the demo server, for example /ndjson.")
-    return Options(request, demo=args.demo, demo_path=demo_path, output=getattr(args, "output", None))
+    output, append = getattr(args, "output", None), getattr(args, "append", False)
+    if append and not output:
+        raise UsageError("--append adds to the file named by -o FILE: give -o too.")
+    return Options(request, demo=args.demo, demo_path=demo_path, output=output, append=append)

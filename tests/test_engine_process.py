@@ -115,7 +115,7 @@ async def test_a_capture_ends_with_an_end_record_when_the_stream_is_stopped_or_t
         async with app.run_test() as pilot:
             session = app.main.session
             await until(pilot, lambda: session.stats.records >= 3)
-            await pilot.press("ctrl+k")
+            await pilot.press("ctrl+g")
             await until(pilot, lambda: capture.read_text().rstrip().endswith("}") and
                         json.loads(capture.read_text().splitlines()[-1])["kind"] == "end")
             app.main.action_start()

@@ -55,7 +55,7 @@ async def test_stop_ends_a_silent_stream_at_once() -> None:
             await pilot.pause(0.3)
             assert app.main.session.state == "connecting"
             started = time.perf_counter()
-            await pilot.press("ctrl+k")
+            await pilot.press("ctrl+g")
             assert app.main.session.state == "stopped" and time.perf_counter() - started < 10  # not the 30 s hang
             await pilot.pause(0.1)
             assert not [w for w in app.workers if w.group == "stream" and w.is_running]

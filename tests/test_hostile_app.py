@@ -7,6 +7,7 @@ from typing import Iterator
 import pytest
 
 from explorer.core import Kind, StreamRequest
+from explorer.engine.outbox import PAYLOAD_CAP
 from explorer.tui.widgets.chunk_log import ChunkLog
 
 from .apps import app_for, records, screen_lines, until, until_ended
@@ -14,7 +15,6 @@ from .servers.hostile import HostileServer
 
 WIDE = (200, 40)  # room for a whole error sentence on its row
 VALUE_CAP = 65536
-PAYLOAD_KEPT = 4096  # the app keeps this much of each displayed payload (tui/session.py)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +48,9 @@ async def test_endless_chunk_streams_in_pieces_while_keys_still_work(server: Hos
         log = app.query_one("#log", ChunkLog)
         await until(pilot, lambda: sum(r.kind is Kind.CHUNK for r in records(log)) >= 3)
         assert app.main.session.state == "streaming" and log.following
-        await pilot.press("ctrl+f")
+        await pilot.press("ctrl+y")
         assert not log.following and "paused" in str(log.border_subtitle)
-        await pilot.press("ctrl+f")
+        await pilot.press("ctrl+y")
         assert log.following
         await until_ended(pilot)
         assert app.is_running and app.main.session.state == "done"
@@ -58,5 +58,5 @@ async def test_endless_chunk_streams_in_pieces_while_keys_still_work(server: Hos
         chunks = [r for r in kept if r.kind is Kind.CHUNK]
         assert kept[-1].kind is Kind.END and "max time" in (kept[-1].summary.stopped or "")
         assert len(chunks) >= 3 and all(r.size <= VALUE_CAP for r in chunks)
-        assert all(r.data is not None and len(r.data) <= PAYLOAD_KEPT for r in chunks)
+        assert all(r.data is not None and len(r.data) <= PAYLOAD_CAP for r in chunks)
         assert "✔ end" in "\n".join(screen_lines(log))

@@ -12,6 +12,7 @@ from textual.widgets import Input, Select
 from explorer.core import Kind, StreamRequest
 from explorer.demo.catalog import CATALOG
 from explorer.tui.app import ExplorerApp
+from explorer.tui.save import SaveScreen
 from explorer.tui.widgets.chunk_log import ChunkLog, Note
 from explorer.tui.widgets.event_view import EventView
 
@@ -22,6 +23,8 @@ from .rawserver import RawServer, chunked_response
 async def test_demo_server_from_the_ui_then_ndjson_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = ExplorerApp()
     async with app.run_test(size=SIZE) as pilot:
+        assert not app.query_one("#demo").display  # no demo server yet: the panel starts hidden
+        await pilot.press("ctrl+b")
         await pilot.click("#server-toggle")
         await until(pilot, lambda: app.server.running)
         catalog = app.query_one("#catalog")
@@ -45,6 +48,10 @@ async def test_demo_server_from_the_ui_then_ndjson_entry(tmp_path: Path, monkeyp
         await until(pilot, lambda: "/ndjson" in "\n".join(str(line) for line in app.query_one("#server-log").lines))
         monkeypatch.chdir(tmp_path)
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, SaveScreen))
+        await pilot.press("enter")  # the default name, in the current directory
+        await until(pilot, lambda: app.main.saved_path is not None)
+        assert app.main.saved_path.parent == tmp_path and app.main.saved_path.name.startswith("explorer-")
         saved = [json.loads(line) for line in app.main.saved_path.read_text().splitlines()]
         assert saved[0]["kind"] == "response" and saved[-1]["kind"] == "end"
         assert len([r for r in saved if r["kind"] == "event"]) == 30
@@ -62,8 +69,9 @@ async def test_url_suggestions_come_from_the_catalog_and_history(demo_url: str) 
         await pilot.press(*demo_url[:12])
         await until(pilot, lambda: url._suggestion != "")
         assert url._suggestion == demo_url + "/hello?interval=0"  # from history
-        await pilot.click("#server-toggle")
+        await pilot.press("ctrl+n")  # the demo server starts, and its panel shows
         await until(pilot, lambda: app.server.running)
+        assert app.query_one("#demo").display
         url.value = ""
         url.focus()
         await pilot.press(*(app.server.url + "/sse"))
@@ -86,10 +94,10 @@ async def test_follow_pauses_when_scrolled_up_and_resumes(demo_url: str) -> None
         held = log.scroll_y
         await until(pilot, lambda: log.unseen > 20)
         assert log.scroll_y == held and "paused" in str(log.border_subtitle)
-        await pilot.press("ctrl+f")
+        await pilot.press("ctrl+y")
         assert log.following and log.unseen == 0
         await until(pilot, lambda: log.scroll_y == log.max_scroll_y and len(log.rows) > 150)
-        await pilot.press("ctrl+k")
+        await pilot.press("ctrl+g")
         assert app.main.session.state == "stopped"
         assert isinstance(log.rows[-1], Note) and "stopped by you" in log.rows[-1].text
 
@@ -161,7 +169,7 @@ async def test_changing_mode_restarts_a_running_stream(demo_url: str) -> None:
         app.query_one("#mode", Select).value = "chunked"
         await until(pilot, lambda: session.response is not None and session.response.response.mode == "chunked")
         assert all(r.kind is not Kind.LINE for r in records(app.query_one("#log", ChunkLog)))
-        await pilot.press("ctrl+k")
+        await pilot.press("ctrl+g")
 
 
 async def test_llm_stream_shows_tokens_in_the_event_view(demo_url: str) -> None:

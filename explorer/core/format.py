@@ -63,6 +63,11 @@ def fmt_bytes(size: float) -> str:
     return f"{size:.1f} GiB"
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`n` with thousands separators and the word in the right number: `1 record`, `3,141 records`."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
 def hex_preview(data: bytes, limit: int = 32) -> str:
     return data[:limit].hex(" ") + (" …" if len(data) > limit else "")
 
@@ -102,10 +107,11 @@ def status_line(response: Record) -> str:
 
 
 def summary_line(record: Record) -> str:
-    """`N records, B bytes in T, TTFB X` for an end or error record (with the error sentence first)."""
+    """`N records, B bytes, in T, TTFB X` for an end or error record (with the error sentence first)."""
     s: Summary = record.summary
-    events = f" ({s.events} events)" if s.events is not None else ""
-    text = f"{s.records} records{events}, {fmt_bytes(s.bytes)}, in {fmt_ms(s.duration)}, TTFB {fmt_ms(s.ttfb)}"
+    events = f" ({plural(s.events, 'event')})" if s.events is not None else ""
+    text = (f"{plural(s.records, 'record')}{events}, {fmt_bytes(s.bytes)}, in {fmt_ms(s.duration)}, "
+            f"TTFB {fmt_ms(s.ttfb)}")
     if record.kind is Kind.ERROR:
         text = f"{sanitize(s.error, 300)} [{s.type}] after {text}"
     if s.close_code is not None:
@@ -134,12 +140,12 @@ def phases_line(p: Phases) -> str:
 def gaps_line(g: GapSummary) -> str:
     """`N gaps · p50 · p90 · p99 · max · stalls`."""
     return " · ".join([
-        f"{g.gap_count} gaps",
+        plural(g.gap_count, "gap"),
         f"p50 {fmt_ms(g.gap_p50)}",
         f"p90 {fmt_ms(g.gap_p90)}",
         f"p99 {fmt_ms(g.gap_p99)}",
         f"max {fmt_ms(g.gap_max)}",
-        f"{g.stalls} stalls",
+        plural(g.stalls, "stall"),
     ])
 
 

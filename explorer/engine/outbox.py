@@ -23,7 +23,8 @@ from .stats import StreamStats
 
 SEND_EVERY = 0.025  # seconds between batches (the UI shows them 20 times a second)
 SHIP_TAIL = 1000  # newest records sent per batch; the figures cover every record
-PAYLOAD_CAP = 4096  # bytes of payload sent per record; `size` keeps the full size
+SHIP_BYTES = 1 << 20  # payload bytes sent per batch at most (but always the newest record)
+PAYLOAD_CAP = 16_384  # bytes of payload sent per record (a 10 KB JSON line stays whole); `size` keeps the full size
 HOLD_MAX = 4 * SHIP_TAIL  # records held while the UI is not reading: older ones are accounted for and let go
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets its timers run
 
@@ -81,7 +82,7 @@ class Outbox:
         records = pending[:]
         del pending[:]
         before = self._account(records)
-        newest = records[-SHIP_TAIL:]
+        newest = within_budget(records[-SHIP_TAIL:])
         cut = len(records) - len(newest)
         shipped = self.head + records[:min(before, cut)] + newest
         self.skipped += cut - min(before, cut)
@@ -97,6 +98,17 @@ class Outbox:
         while True:
             await asyncio.sleep(SEND_EVERY)
             self.flush()
+
+
+def within_budget(records: list[Record]) -> list[Record]:
+    """The newest of `records` whose payloads, capped, fit `SHIP_BYTES` (at least the newest one)."""
+    budget = SHIP_BYTES
+    for index in range(len(records) - 1, -1, -1):
+        data = records[index].data
+        budget -= min(len(data), PAYLOAD_CAP) if data is not None else 64
+        if budget < 0:
+            return records[index + 1:] if index + 1 < len(records) else records[-1:]
+    return records
 
 
 class Captures:

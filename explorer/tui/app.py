@@ -19,8 +19,10 @@ from ..demo import BackgroundDemoServer
 from ..demo.catalog import ComparePair
 from ..options import Options
 from . import collector
+from .inspector import InspectorScreen
 from .main_screen import MainScreen, ServerEvent
 from .termination import Termination
+from .widgets.ring_log import RingLog
 
 
 class ExplorerApp(App[int]):
@@ -88,6 +90,11 @@ class ExplorerApp(App[int]):
         self.workers.cancel_all()
         await self.server.stop()
         self.exit(0)
+
+    @on(RingLog.RowChosen)
+    def open_inspector(self, message: RingLog.RowChosen) -> None:
+        """Enter on a log row, on any screen: show the row whole."""
+        self.push_screen(InspectorScreen(message.row))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -3,28 +3,53 @@
 Both start at the same moment; their timelines are drawn on one shared time
 axis, so "first byte at once" against "everything after the delay" is
 visible without reading a number.
+
+The screen owns its keys: restart, stop, clear, follow and save act on both
+sides (save writes one file per side), ctrl+o puts another pair in this
+screen's place instead of stacking one, and the demo server is not stopped
+under a comparison still reading from it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Iterable, Protocol
+
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from ..core import StreamRequest
-from ..core.format import fmt_bytes, fmt_ms, phases_line
+from ..core import Record, StreamRequest
+from ..core.format import phases_line, plural
 from ..core.sanitize import sanitize
 from ..demo.catalog import PAIRS, ComparePair, find_pair
 from . import collector
 from .feed import FLUSH_HZ, LiveFeed
+from .ring import Ring
+from .save import SaveScreen, default_name, shown_path, side_paths, write_jsonl
 from .session import StreamEnded, StreamSession
 from .widgets.chunk_log import ChunkLog
-from .widgets.status_bar import STATE_STYLES, silence_badge
+from .widgets.status_bar import figures, fit
+
+KEEP_RECORDS = 5_000  # per side, as its log
+
+
+class CompareHost(Protocol):
+    """What a comparison asks of the screen that opened it (the main screen)."""
+
+    async def open_pair(self, pair: ComparePair) -> None:
+        """Open `pair` in place of the comparison on screen."""
+
+    async def action_toggle_server(self) -> None:
+        """Start or stop the demo server."""
+
+    def streams_from_demo_server(self, requests: Iterable[StreamRequest]) -> bool:
+        """Whether any of `requests` reads from the embedded demo server."""
 
 
 class StreamPane(Vertical):
@@ -43,6 +68,7 @@ class StreamPane(Vertical):
         self.label = label
         self.request = request
         self.session = StreamSession()
+        self.kept: Ring[Record] = Ring(KEEP_RECORDS)
 
     def compose(self) -> ComposeResult:
         self.border_title = f"{self.label}: {self.request.mode}"
@@ -50,20 +76,32 @@ class StreamPane(Vertical):
             self.border_title += f"({self.request.chunk_size})"
         yield Static(Text(sanitize(self.request.url, 200), style="bold"), classes="url")
         yield Static(classes="figures")
-        yield ChunkLog(capacity=5_000)
+        yield ChunkLog(capacity=KEEP_RECORDS)
         yield Label("arrivals on the shared clock")
         yield Sparkline([0])
         yield Static(classes="phases")
 
     def on_mount(self) -> None:
-        self.feed = LiveFeed(self.session, self.query_one(ChunkLog))
+        self.feed = LiveFeed(self.session, self.query_one(ChunkLog), kept=self.kept)
 
     def on_unmount(self) -> None:
         self.session.close()
 
-    def restart(self) -> None:
-        self.query_one(ChunkLog).clear()
+    def on_resize(self) -> None:
+        self.show_figures()
+
+    @property
+    def chunk_log(self) -> ChunkLog:
+        return self.query_one(ChunkLog)
+
+    def clear(self) -> None:
+        """Clear the log, the phases and the kept records (a running stream goes on filling them)."""
+        self.chunk_log.clear()
+        self.kept.clear()
         self.query_one(".phases", Static).update("")
+
+    def restart(self) -> None:
+        self.clear()
         self.session.start(self.request)
 
     def ended(self) -> None:
@@ -74,15 +112,9 @@ class StreamPane(Vertical):
             self.query_one(".phases", Static).update(Text("phases: " + phases_line(final.summary.phases)))
 
     def show_figures(self) -> None:
-        session, stats = self.session, self.session.stats
-        self.query_one(".figures", Static).update(Text.assemble(
-            (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
-            silence_badge(session),
-            "  TTFB ", (fmt_ms(stats.ttfb), "bold"),
-            "  records ", (f"{stats.records:,}", "bold"),
-            "  ", (fmt_bytes(stats.bytes), "bold"),
-            "  elapsed ", (fmt_ms(session.elapsed), "bold"),
-        ), layout=False)
+        """State, silence, TTFB, records, bytes and elapsed, as many as the pane's width holds."""
+        line = self.query_one(".figures", Static)
+        line.update(fit(figures(self.session, rate=False, gaps=False), line.size.width), layout=False)
 
     def show_timeline(self, span: float, columns: int) -> None:
         counts = self.session.stats.arrivals.rebin(span / columns, columns)
@@ -94,8 +126,13 @@ class CompareScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("ctrl+r", "restart", "Restart both", priority=True),
-        Binding("ctrl+k", "stop", "Stop both", priority=True),
+        Binding("ctrl+r", "restart", "Start", priority=True),
+        Binding("ctrl+g", "stop", "Stop", priority=True),
+        Binding("ctrl+l", "clear", "Clear", priority=True, show=False),
+        Binding("ctrl+y", "toggle_follow", "Follow", priority=True, show=False),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "compare", "Pairs", priority=True),
+        Binding("ctrl+n", "toggle_server", "Demo server", priority=True, show=False),
     ]
 
     DEFAULT_CSS = """
@@ -103,11 +140,14 @@ class CompareScreen(Screen[None]):
     CompareScreen #sides { height: 1fr; }
     """
 
-    def __init__(self, a: StreamRequest, b: StreamRequest, title: str = "", hint: str = "") -> None:
+    def __init__(self, a: StreamRequest, b: StreamRequest, title: str = "", hint: str = "", *,
+                 host: CompareHost | None = None) -> None:
         super().__init__()
         self.requests = (a, b)
         self.heading = title or "Compare"
         self.hint = hint
+        self.host = host
+        self.saved_paths: tuple[Path, Path] | None = None
 
     def compose(self) -> ComposeResult:
         text = Text(self.heading, style="bold")
@@ -117,7 +157,7 @@ class CompareScreen(Screen[None]):
         with Horizontal(id="sides"):
             yield StreamPane("A", self.requests[0], id="side-a")
             yield StreamPane("B", self.requests[1], id="side-b")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(1 / FLUSH_HZ, self.flush)
@@ -141,6 +181,73 @@ class CompareScreen(Screen[None]):
                 pane.feed.flush()
                 pane.show_figures()
         self.workers.cancel_group(self, "compare")
+
+    def action_clear(self) -> None:
+        """Clear both sides' logs, phases and kept records."""
+        for pane in self.panes():
+            pane.clear()
+
+    def action_toggle_follow(self) -> None:
+        """Pause following both logs, or jump both back to live."""
+        logs = [pane.chunk_log for pane in self.panes()]
+        logs[0].toggle_follow()
+        for log in logs[1:]:
+            if log.following != logs[0].following:
+                log.toggle_follow()
+
+    def action_save(self) -> None:
+        """Ask where, then write each side's kept records as JSONL: `NAME-a.jsonl` and `NAME-b.jsonl`."""
+        a, b = (list(pane.kept) for pane in self.panes())
+        if not a and not b:
+            self.notify("Nothing to save: no records since the last start or clear.", timeout=3)
+            return
+
+        def save(path: Path) -> str:
+            path_a, path_b = side_paths(path)
+            written = write_jsonl(path_a, a), write_jsonl(path_b, b)
+            return (f"Saved A: {plural(written[0], 'record')} to {shown_path(path_a)}; "
+                    f"B: {plural(written[1], 'record')} to {shown_path(path_b)}")
+
+        def saved(path: Path | None) -> None:
+            if path is not None:
+                self.saved_paths = side_paths(path)
+
+        self.app.push_screen(SaveScreen("Save both sides", save, default=default_name("explorer-compare"),
+                                        targets=lambda path: list(side_paths(path))), saved)
+
+    def action_compare(self) -> None:
+        """Pick another pair: it takes this comparison's place."""
+        host = self.host
+        if host is None:
+            return
+
+        async def chosen(pair: ComparePair | None) -> None:
+            if pair is not None:
+                await host.open_pair(pair)
+
+        self.app.push_screen(PairPicker(), chosen)
+
+    async def action_toggle_server(self) -> None:
+        """Start or stop the demo server, but not under a side still reading from it."""
+        if self.host is None:
+            return
+        running = [pane.request for pane in self.panes() if pane.session.running]
+        if running and self.host.streams_from_demo_server(running):
+            self.notify("This comparison is reading from the demo server: stopping it now would cut the streams "
+                        "short. Stop both first (ctrl+g), then ctrl+n stops the server.",
+                        title="Demo server kept running", severity="warning", markup=False)
+            return
+        await self.host.action_toggle_server()
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        """What this screen offers in the command palette."""
+        yield SystemCommand("Restart both", "Start both streams again at the same moment", self.action_restart)
+        yield SystemCommand("Stop both", "Stop both streams; what arrived stays", self.action_stop)
+        yield SystemCommand("Clear both", "Clear both logs and their kept records", self.action_clear)
+        yield SystemCommand("Toggle follow", "Pause following both logs, or jump back to live",
+                            self.action_toggle_follow)
+        yield SystemCommand("Save both sides", "Write NAME-a.jsonl and NAME-b.jsonl", self.action_save)
+        yield SystemCommand("Another pair", "Pick a ready-made pair to compare instead", self.action_compare)
 
     @work(group="compare")
     async def run_side(self, pane: StreamPane) -> None:
@@ -175,7 +282,7 @@ class PairPicker(ModalScreen[ComparePair | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
     DEFAULT_CSS = """
     PairPicker { align: center middle; }
-    PairPicker OptionList { width: 90; height: auto; max-height: 20; border: round $accent; }
+    PairPicker OptionList { width: 90; max-width: 100%; height: auto; max-height: 100%; border: round $accent; }
     """
 
     def compose(self) -> ComposeResult:

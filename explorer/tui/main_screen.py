@@ -4,13 +4,19 @@ It owns its bindings and reacts to its widgets' messages (start, stop, mode
 changed, server toggled, catalog entry chosen) and to the session's
 lifecycle messages (response, ended). Bulk records reach the widgets in
 batches, on a timer (`LiveFeed`).
+
+Its keys never clash with a text field's editing keys (ctrl+a, ctrl+e,
+ctrl+d, ctrl+k, ctrl+u, ctrl+w, ctrl+x, ctrl+v, ctrl+c...), so they can be
+priority bindings that work from the URL field too, and the footer stays
+the same whatever has focus. The layout follows the terminal's size
+through breakpoint classes (`-narrow`, `-wide`, `-short`, see app.tcss);
+the demo panel can be hidden (ctrl+b) and starts hidden without `--demo`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
-import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, Iterable
@@ -25,9 +31,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from ..core import Record, StreamRequest
-from ..core.format import fmt_ms, phases_line
-from ..core.jsonl import JsonlRecorder, jsonl_lines
-from ..core.sanitize import sanitize
+from ..core.format import fmt_ms, phases_line, plural
+from ..core.jsonl import JsonlRecorder
+from ..core.modes import REGISTRY
 from ..demo.catalog import CATALOG, ComparePair, demo_url
 from ..options import Options
 from . import collector
@@ -35,6 +41,7 @@ from .compare import CompareScreen, PairPicker
 from .feed import FLUSH_HZ, LiveFeed
 from .limits import LimitsScreen
 from .ring import Ring
+from .save import SaveScreen, saved_sentence, shown_path, write_jsonl
 from .session import RecordingFailed, StreamEnded, StreamResponded, StreamSession
 from .widgets.chunk_log import ChunkLog, Note
 from .widgets.demo_panel import DemoPanel
@@ -61,15 +68,18 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start", priority=True),
-        Binding("ctrl+k", "stop", "Stop", priority=True),
-        Binding("ctrl+l", "clear", "Clear", priority=True),
-        Binding("ctrl+f", "toggle_follow", "Follow", priority=True),
-        Binding("ctrl+d", "toggle_server", "Demo server", priority=True),
+        Binding("ctrl+g", "stop", "Stop", priority=True),
+        Binding("ctrl+l", "clear", "Clear", priority=True, show=False),
+        Binding("ctrl+y", "toggle_follow", "Follow", priority=True, show=False),
+        Binding("ctrl+b", "toggle_panel", "Panel", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+o", "compare", "Compare", priority=True),
-        Binding("ctrl+t", "toggle_clock", "Clock", priority=True),
-        Binding("f2", "limits", "Limits"),
+        Binding("ctrl+n", "toggle_server", "Demo server", priority=True, show=False),
+        Binding("ctrl+t", "toggle_clock", "Clock", priority=True, show=False),
+        Binding("f2", "limits", "Limits", show=False),
     ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, options: Options, *, start: bool = False,
                  compare: ComparePair | tuple[Options, Options] | None = None) -> None:
@@ -81,6 +91,7 @@ class MainScreen(Screen[None]):
         self.kept: Ring[Record] = Ring(KEEP_RECORDS)
         self.recorder: JsonlRecorder | None = None
         self.saved_path: Path | None = None
+        self.comparing: CompareScreen | None = None  # the comparison on screen, if any
         self._frames = 0
         self._silence_noted: float | None = None  # the last arrival whose silence has its stall row
 
@@ -105,15 +116,19 @@ class MainScreen(Screen[None]):
                         yield Timeline(id="timeline")
                     with TabPane("Headers", id="headers-tab"):
                         yield HeadersView(id="headers")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         if self.options.output:
             try:
+                if not self.options.append:  # `-o` starts the file anew, as in `explorer get`; the engine appends
+                    open(self.options.output, "w").close()
                 self.recorder = JsonlRecorder(self.options.output)
             except OSError as error:
                 self.notify(f"Cannot record to {shown_path(self.options.output)}: {error.strerror or error}.",
                             severity="error", markup=False)
+        self.show_panel(self.options.demo)
+        self.show_events_for(self.options.request.mode)
         self.log_widget.border_title = arrivals_title(absolute=False)
         self.events_widget.border_title = "Events  (ijson / SSE / WebSocket messages)"
         self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept)
@@ -127,6 +142,8 @@ class MainScreen(Screen[None]):
             if base and self.options.demo_path:
                 self.query_one(RequestBar).fill(self.options.on_demo(base).url, self.options.request.mode)
             self.query_one("#catalog").focus()
+        elif self.start_now:
+            self.log_widget.focus()  # launched with a URL: what comes next is reading the log
         if self.start_now:  # once the first frame is drawn: its work would slow the connection's steps
             self.call_after_refresh(self.action_start)
         elif self.initial_compare is None:
@@ -141,6 +158,23 @@ class MainScreen(Screen[None]):
     def events_widget(self) -> EventView:
         return self.query_one("#events", EventView)
 
+    def show_panel(self, shown: bool) -> None:
+        """Show or hide the demo panel; focus leaves it when it goes."""
+        panel = self.query_one(DemoPanel)
+        panel.display = shown
+        if not shown and self.focused is not None and panel in self.focused.ancestors:
+            self.query_one("#url").focus()
+
+    def action_toggle_panel(self) -> None:
+        """Show or hide the demo panel (its catalog, server controls and event log)."""
+        shown = not self.query_one(DemoPanel).display
+        self.show_panel(shown)
+        if shown:
+            self.query_one("#catalog").focus()
+
+    def show_events_for(self, mode: str) -> None:
+        """The event view takes room only in modes that have events (and in auto, until the response says)."""
+        self.events_widget.display = mode == "auto" or REGISTRY[mode].events
 
     # -- the stream ------------------------------------------------------------
 
@@ -159,6 +193,7 @@ class MainScreen(Screen[None]):
             self.notify("TLS certificates are not verified (--insecure).", title="Warning", severity="warning",
                         markup=False)
         self.action_clear()
+        self.show_events_for(request.mode)
         self.session.start(request)
         self._silence_noted = None
         if request.url:
@@ -183,7 +218,7 @@ class MainScreen(Screen[None]):
             return
         self.workers.cancel_group(self, "stream")
         self.flush()  # what the engine made before the stop
-        self.log_widget.add_rows([Note(f"■ stopped by you after {self.session.stats.records:,} records "
+        self.log_widget.add_rows([Note(f"■ stopped by you after {plural(self.session.stats.records, 'record')} "
                                        f"and {self.session.elapsed:.2f} s")])
         self.query_one(StatusBar).show(self.session)
 
@@ -193,10 +228,13 @@ class MainScreen(Screen[None]):
         response = self.session.response
         if self.session.running and (response is None or response.response.mode != message.mode):
             self.action_start()
+        elif not self.session.running:
+            self.show_events_for(message.mode)
 
     def on_stream_responded(self, message: StreamResponded) -> None:
         if message.session is self.session:
             self.query_one(HeadersView).show(message.response)
+            self.show_events_for(message.response.response.mode)
             for log in (self.log_widget, self.events_widget):
                 log.started_at = message.response.response.started_at
 
@@ -287,12 +325,13 @@ class MainScreen(Screen[None]):
         return base
 
     async def action_toggle_server(self) -> None:
-        """Start or stop the embedded demo server."""
+        """Start or stop the embedded demo server (started, its panel shows)."""
         if self.app.server.running:  # type: ignore[attr-defined]
             await self.app.stop_server()  # type: ignore[attr-defined]
             self.query_one(DemoPanel).show_server(None)
-        else:
-            await self.start_server()
+            self.notify("Demo server stopped.", timeout=2)
+        elif await self.start_server() and not self.query_one(DemoPanel).display:
+            self.action_toggle_panel()  # shown, with the catalog under the keys
 
     async def on_demo_panel_toggle_server(self) -> None:
         await self.action_toggle_server()
@@ -318,7 +357,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PairPicker(), chosen)
 
     async def open_pair(self, pair: ComparePair) -> None:
-        """Start the demo server if needed and open the comparison."""
+        """Start the demo server if needed and open the comparison (in place of one on screen)."""
         base = await self.start_server()
         if base is None:
             return
@@ -326,7 +365,23 @@ class MainScreen(Screen[None]):
                                 chunk_size=pair.a.chunk_size)
         b = dataclasses.replace(self.options.request, url=demo_url(base, pair.b.path, pair.b.mode), mode=pair.b.mode,
                                 chunk_size=pair.b.chunk_size)
-        self.app.push_screen(CompareScreen(a, b, pair.title, pair.watch))
+        await self.open_comparison(CompareScreen(a, b, pair.title, pair.watch, host=self))
+
+    async def open_comparison(self, screen: CompareScreen) -> None:
+        """Show a comparison; one already on screen gives way to it (comparisons never stack)."""
+        if self.comparing is not None and self.comparing in self.app.screen_stack:
+            while self.app.screen is not self.comparing:  # a picker or dialog above it
+                await self.app.pop_screen()
+            await self.app.switch_screen(screen)
+        else:
+            await self.app.push_screen(screen)
+        self.comparing = screen
+
+    def streams_from_demo_server(self, requests: Iterable[StreamRequest]) -> bool:
+        """Whether any of `requests` reads from the embedded demo server."""
+        base: str | None = self.app.server.url if self.app.server.running else None  # type: ignore[attr-defined]
+        return base is not None and any(request.url == base or request.url.startswith(base + "/")
+                                        for request in requests)
 
     async def open_initial_compare(self) -> None:
         compare = self.initial_compare
@@ -341,22 +396,25 @@ class MainScreen(Screen[None]):
                 requests = (a.on_demo(base), b.on_demo(base))
             else:
                 requests = (a.request, b.request)
-            self.app.push_screen(CompareScreen(*requests, "Compare"))
+            await self.open_comparison(CompareScreen(*requests, "Compare", host=self))
 
     # -- saving ----------------------------------------------------------------
 
     def action_save(self) -> None:
-        """Write the kept records as JSONL (the `explorer get` contract)."""
-        path = Path.cwd() / time.strftime("explorer-%Y%m%d-%H%M%S.jsonl")
-        try:
-            with path.open("w", encoding="utf-8") as out:
-                for record in self.kept:
-                    out.write("\n".join(jsonl_lines(record)) + "\n")
-        except OSError as error:
-            self.notify(f"Could not save: {error.strerror or error}.", severity="error", markup=False)
+        """Ask where, then write the kept records as JSONL (the `explorer get` contract)."""
+        if not self.kept:
+            self.notify("Nothing to save: no records since the last start or clear.", timeout=3)
             return
-        self.notify(f"Saved {len(self.kept):,} records to {shown_path(path)}", title="Saved", markup=False)
-        self.saved_path = path
+        records = list(self.kept)  # what is on screen now, not what arrives while the dialog is open
+
+        def save(path: Path) -> str:
+            return saved_sentence(write_jsonl(path, records), path)
+
+        def saved(path: Path | None) -> None:
+            if path is not None:
+                self.saved_path = path
+
+        self.app.push_screen(SaveScreen(f"Save {plural(len(records), 'record')}", save), saved)
 
     def on_unmount(self) -> None:
         self.session.close()  # the engine closes the capture and exits before this returns
@@ -371,6 +429,8 @@ class MainScreen(Screen[None]):
         yield SystemCommand("Clear log", "Clear arrivals and events", self.action_clear)
         yield SystemCommand("Toggle follow", "Pause following, or jump back to live", self.action_toggle_follow)
         yield SystemCommand("Start/stop demo server", "Toggle the embedded demo server", self.action_toggle_server)
+        yield SystemCommand("Show/hide demo panel", "The catalog, server controls and event log",
+                            self.action_toggle_panel)
         yield SystemCommand("Save records", "Write the kept records as JSONL", self.action_save)
         yield SystemCommand("Toggle clock", "Arrival times since the request, or as the time of day",
                             self.action_toggle_clock)
@@ -381,8 +441,3 @@ class MainScreen(Screen[None]):
 def arrivals_title(absolute: bool) -> str:
     """The log's title, naming its time column."""
     return f"Arrivals  (#, {'time of day' if absolute else 'time since request'}, +gap, size, preview)"
-
-
-def shown_path(path: str | Path) -> str:
-    """A file name as it may be shown: one a user or a directory chose can hold escape sequences too."""
-    return sanitize(str(path), 300)

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Button, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
+from ...core.format import plural
 from ...core.sanitize import sanitize
 from ...demo.catalog import CATALOG, Endpoint
 
@@ -22,10 +23,9 @@ class DemoPanel(Vertical):
     DEFAULT_CSS = """
     DemoPanel { width: 42; border: round $panel; }
     DemoPanel #server-toggle { width: 100%; }
-    DemoPanel #server-row { height: auto; }
     DemoPanel #server-address { height: auto; padding: 0 1; }
-    DemoPanel #catalog { height: 1fr; }
-    DemoPanel #watch { height: auto; min-height: 3; padding: 0 1; color: $text-muted; }
+    DemoPanel #catalog { height: 1fr; min-height: 4; text-wrap: nowrap; text-overflow: ellipsis; }
+    DemoPanel #watch { height: auto; min-height: 3; max-height: 8; padding: 0 1; color: $text-muted; }
     DemoPanel #server-log { height: 8; border-top: solid $panel; overflow-x: hidden; }
     """
 
@@ -41,17 +41,18 @@ class DemoPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         self.border_title = "Demo server"
-        yield Button("Start demo server", id="server-toggle", variant="primary")
+        yield Button("Start demo server", id="server-toggle", variant="primary", compact=True)
         yield Static(Text("stopped", style="dim"), id="server-address")
         yield OptionList(*self._options(), id="catalog")
         yield Static(Text("Pick an endpoint: Enter fills URL and mode.", style="dim"), id="watch")
         yield Label(Text("server events", style="bold"))
-        yield RichLog(id="server-log", max_lines=200, wrap=False, markup=False, highlight=False)
+        yield RichLog(id="server-log", max_lines=200, wrap=True, min_width=20, markup=False, highlight=False)
 
     def _options(self) -> list[Option]:
         options = []
         for index, endpoint in enumerate(CATALOG):
-            prompt = Text.assemble((f"{endpoint.mode:<6}", "magenta"), " ", endpoint.title)
+            prompt = Text.assemble((f"{endpoint.mode:<7}", "magenta"), " ", endpoint.title, no_wrap=True,
+                                   overflow="ellipsis")
             if endpoint.kind != "finite":
                 prompt.append(f" [{endpoint.kind}]", style="dim")
             options.append(Option(prompt, id=str(index)))
@@ -96,6 +97,11 @@ class DemoPanel(Vertical):
             (sanitize(str(event.get("path", "")), 60), "bold"),
             " ",
             (sanitize(outcome, 60), style),
-            (f" {event.get('chunks')} chunks {event.get('seconds')} s", "dim"),
+            (f" {_chunks(event.get('chunks'))} in {sanitize(str(event.get('seconds')), 20)} s", "dim"),
         )
         self.query_one("#server-log", RichLog).write(line)
+
+
+def _chunks(count: object) -> str:
+    """`1 chunk`, `2 chunks` (a count the server reported)."""
+    return plural(count, "chunk") if isinstance(count, int) else f"{sanitize(str(count), 20)} chunks"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...core import Record
@@ -23,8 +25,11 @@ def headers_text(response: Record | None) -> Text:
     return text
 
 
-class HeadersView(Static):
-    """Shows the last response's headers."""
+class HeadersView(VerticalScroll, can_focus=True):
+    """Shows the last response's headers, wrapped, and scrolls when they are more than the tab holds."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(headers_text(None), id="headers-text")
 
     def show(self, response: Record | None) -> None:
-        self.update(headers_text(response))
+        self.query_one("#headers-text", Static).update(headers_text(response))

@@ -1,13 +1,22 @@
-"""The request bar: URL (with suggestions), read mode, chunk size, start and stop."""
+"""The request bar: URL (with suggestions), read mode, chunk size, start and stop.
+
+The URL field takes the width the others leave, never less than a dozen
+cells (in a narrow bar the mode select gives up its inner padding); away
+from the keyboard it shows the end of a long URL (the path and query,
+where demo URLs differ). The chunk size shows in chunked mode only, the
+one mode it applies to.
+"""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import quote
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select
@@ -33,15 +42,22 @@ def _percent(match: re.Match[str]) -> str:
     return quote(char.encode("utf-8", errors), safe="")
 
 
+TIGHT_BELOW = 70  # cells: a bar narrower than this draws the mode select without its inner padding
+
+
 class RequestBar(Horizontal):
     """URL input, mode select, chunk size, Start and Stop; it posts what the person asked for."""
 
     DEFAULT_CSS = """
     RequestBar { height: 3; }
-    RequestBar #url { width: 1fr; }
-    RequestBar #mode { width: 16; }
-    RequestBar #chunk-size { width: 10; }
-    RequestBar Button { min-width: 9; }
+    RequestBar #url { width: 1fr; min-width: 12; }
+    RequestBar #mode { width: 15; }
+    RequestBar #chunk-size { width: 10; padding: 0 1; display: none; }
+    RequestBar.-chunked #chunk-size { display: block; }
+    RequestBar Button { min-width: 8; }
+    RequestBar.-tight #url { padding: 0 1; }
+    RequestBar.-tight #mode { width: 13; }
+    RequestBar.-tight #mode > SelectCurrent { padding: 0 1; }
     """
 
     class StartRequested(Message):
@@ -68,12 +84,38 @@ class RequestBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         url, mode, chunk_size = self.initial
+        self.set_class(mode == "chunked", "-chunked")
         yield Input(showable_url(url), placeholder="http(s):// or ws(s):// URL, Enter to start", id="url")
         yield Select([(mode, mode) for mode in MODES], value=mode, allow_blank=False, id="mode",
                      tooltip="read mode")
         yield Input(str(chunk_size), type="integer", id="chunk-size", tooltip="chunk size (chunked mode)")
         yield Button("Start", id="start", variant="success", tooltip="start streaming (ctrl+r)")
-        yield Button("Stop", id="stop", variant="error", tooltip="stop streaming (ctrl+k)")
+        yield Button("Stop", id="stop", variant="error", tooltip="stop streaming (ctrl+g)")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.show_url_end)  # once the field has its width
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < TIGHT_BELOW, "-tight")  # a narrower mode select leaves the URL room
+        self.call_after_refresh(self.show_url_end)
+
+    def show_url_end(self) -> None:
+        """Scroll the URL field to the end of its text; while the person types in it, to the cursor.
+
+        An Input scrolls when its cursor moves, not when it is resized: this does it for both.
+        """
+        url = self.query_one("#url", Input)
+        if url.has_focus:
+            cursor = cell_len(url.value[:url.cursor_position])
+            url.scroll_to_region(Region(cursor, 0, 2, 1), force=True, animate=False, immediate=True)
+        else:
+            url.cursor_position = len(url.value)
+            url.scroll_to(x=url.max_scroll_x, animate=False, immediate=True)
+
+    @on(Input.Blurred, "#url")
+    def _url_left(self, event: Input.Blurred) -> None:
+        event.stop()
+        self.show_url_end()
 
     def suggest(self, urls: list[str]) -> None:
         """Add URLs to the suggestions (newest first, no duplicates).
@@ -103,7 +145,9 @@ class RequestBar(Horizontal):
 
     def fill(self, url: str, mode: str) -> None:
         """Show a URL and mode (a catalog entry or a launch argument)."""
-        self.query_one("#url", Input).value = showable_url(url)
+        field = self.query_one("#url", Input)
+        field.value = showable_url(url)
+        field.action_end()
         self.query_one("#mode", Select).value = mode
 
     def request_start(self) -> None:
@@ -123,4 +167,6 @@ class RequestBar(Horizontal):
     @on(Select.Changed, "#mode")
     def _mode(self, event: Select.Changed) -> None:
         event.stop()
+        self.set_class(event.value == "chunked", "-chunked")
+        self.call_after_refresh(self.show_url_end)  # the chunk size came or went: the URL field's width changed
         self.post_message(self.ModeChanged(str(event.value)))

@@ -1,13 +1,21 @@
-"""Status and timing: state, TTFB, records, bytes, rate, elapsed, and a sparkline of sizes."""
+"""Status and timing: state, TTFB, records, bytes, rate, elapsed, gap p50, stalls, and a sparkline of sizes.
+
+The figures come in an order of importance. When the line is too narrow
+for all of them, the least important go first, whole, so what is shown is
+never cut in the middle of a number or its unit; a resize draws them again
+for the new width.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Sparkline, Static
 
-from ...core.format import fmt_bytes, fmt_ms
+from ...core.format import fmt_bytes, fmt_ms, plural
 from ..session import StreamSession
 
 STATE_STYLES = {
@@ -18,6 +26,56 @@ STATE_STYLES = {
     "error": "bold white on red",
     "stopped": "bold magenta",
 }
+BADGE = "bold black on yellow"
+SEPARATOR = " · "
+SPARKLINE_FROM = 100  # cells: a narrower status line keeps its width for figures
+
+
+class Figure(NamedTuple):
+    """One figure of the status line; a badge (state, silence, stalls) is padded and stands apart."""
+
+    text: Text
+    badge: bool = False
+
+
+def figures(session: StreamSession, *, rate: bool = True, gaps: bool = True) -> list[Figure]:
+    """The figures of a session, most important first: state, silence, TTFB, records, bytes, rate, elapsed,
+    gap p50, stalls (`rate` and `gaps` leave those out)."""
+    stats = session.stats
+    shown = [Figure(Text(f" {session.state.upper()} ", style=STATE_STYLES.get(session.state, "")), badge=True)]
+    silence = session.silence
+    if silence is not None:
+        shown.append(Figure(Text(f" silent for {silence:.1f} s ", style=BADGE), badge=True))
+    shown += [
+        Figure(Text.assemble("TTFB ", (fmt_ms(stats.ttfb), "bold"))),
+        Figure(Text(plural(stats.records, "record"), style="bold")),
+        Figure(Text(fmt_bytes(stats.bytes), style="bold")),
+    ]
+    if rate:
+        records_per_s, bytes_per_s = session.rate.rate()
+        shown.append(Figure(Text(f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", style="bold")))
+    shown.append(Figure(Text.assemble("elapsed ", (fmt_ms(session.elapsed) if session.started else "-", "bold"))))
+    if gaps:
+        summary = session.timing.summary(stats.records)
+        shown.append(Figure(Text.assemble("gap p50 ", (fmt_ms(summary.gap_p50), "bold"))))
+        if summary.stalls:
+            shown.append(Figure(Text(f" {plural(summary.stalls, 'stall')} ", style=BADGE), badge=True))
+    return shown
+
+
+def fit(shown: list[Figure], width: int) -> Text:
+    """As many figures as fit in `width` cells, from the first, each whole; the first alone is cut if it must be."""
+    text = Text()
+    previous: Figure | None = None
+    for figure in shown:
+        joint = "" if previous is None else " " if figure.badge or previous.badge else SEPARATOR
+        if previous is not None and text.cell_len + len(joint) + figure.text.cell_len > width:
+            break
+        text.append(joint)
+        text.append_text(figure.text)
+        previous = figure
+    text.truncate(max(0, width))
+    return text
 
 
 class StatusBar(Horizontal):
@@ -29,32 +87,26 @@ class StatusBar(Horizontal):
     StatusBar Sparkline { width: 20; margin-left: 1; }
     """
 
+    _shown: StreamSession | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(id="figures")
         sparkline = Sparkline([], id="sizes")
         sparkline.tooltip = "sizes of recent records"
         yield sparkline
 
+    def on_resize(self) -> None:
+        self.query_one("#sizes", Sparkline).display = self.size.width >= SPARKLINE_FROM
+        if self._shown is not None:
+            self.call_after_refresh(self.show, self._shown)  # once the figures have their new width
+
     def show(self, session: StreamSession) -> None:
-        stats = session.stats
-        gaps = session.timing.summary(stats.records)
-        records_per_s, bytes_per_s = session.rate.rate()
-        text = Text.assemble(
-            (f" {session.state.upper()} ", STATE_STYLES.get(session.state, "")),
-            silence_badge(session),
-            " TTFB ", (fmt_ms(stats.ttfb), "bold"),
-            " · ", (f"{stats.records:,}", "bold"), " rec · ", (fmt_bytes(stats.bytes), "bold"),
-            " · ", (f"{records_per_s:,.0f}/s {fmt_bytes(bytes_per_s)}/s", "bold"),
-            " · ", (fmt_ms(session.elapsed) if session.started else "-", "bold"),
-            " · gap p50 ", (fmt_ms(gaps.gap_p50), "bold"),
-        )
-        if gaps.stalls:
-            text.append(f"  {gaps.stalls} stalls", style="bold black on yellow")
-        self.query_one("#figures", Static).update(text, layout=False)  # fixed width: no relayout
-        self.query_one("#sizes", Sparkline).data = list(stats.sizes)
-
-
-def silence_badge(session: StreamSession) -> tuple[str, str]:
-    """`silent for 3.2 s` while a silence worth saying lasts (to a tenth of a second), else nothing."""
-    silence = session.silence
-    return (f" silent for {silence:.1f} s ", "bold black on yellow") if silence is not None else ("", "")
+        """Draw the session's figures for the width the line has now."""
+        self._shown = session
+        line = self.query_one("#figures", Static)
+        width = line.size.width
+        if not width:  # not laid out yet: once it is
+            self.call_after_refresh(self.show, session)
+            return
+        line.update(fit(figures(session), width), layout=False)  # fixed width: no relayout
+        self.query_one("#sizes", Sparkline).data = list(session.stats.sizes)

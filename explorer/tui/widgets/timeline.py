@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Sparkline, Static
 
-from ...core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line
+from ...core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, plural
 from ...core.record import Phases
 from ..session import StreamSession
 
@@ -55,13 +55,16 @@ class Timeline(VerticalScroll):
         width = max(10, self.size.width - 2)
         records, sizes, seconds = session.stats.arrivals.resample(width)
         span = len(records) * seconds
-        self.query_one("#arrivals", Sparkline).data = records or [0]
-        self.query_one("#throughput", Sparkline).data = sizes or [0]
-        self.query_one("#arrivals-label", Label).update(
-            f"Arrivals over time: {len(records)} columns of {fmt_ms(seconds)}, {fmt_ms(span)} in all")
+        for name, data in (("#arrivals", records), ("#throughput", sizes)):
+            sparkline = self.query_one(name, Sparkline)
+            sparkline.styles.width = max(1, len(data))  # one drawn column per figure: what the label says
+            sparkline.data = data or [0]
+        self.query_one("#arrivals-label", Label).update(Text(
+            f"Arrivals over time: {plural(len(records), 'column')} of {fmt_ms(seconds)} each, "
+            f"{fmt_ms(span)} in all"))
         peak = max(sizes, default=0)
-        self.query_one("#throughput-label", Label).update(
-            f"Throughput over time: peak {fmt_bytes(peak / seconds if seconds else 0)}/s")
+        self.query_one("#throughput-label", Label).update(Text(
+            f"Throughput over time: peak {fmt_bytes(peak / seconds if seconds else 0)}/s"))
         self.query_one("#gap-histogram", Static).update(gap_histogram(session))
         phases = session.final.summary.phases if session.final is not None else None
         self.query_one("#phases", Static).update(phase_bar(phases, width))

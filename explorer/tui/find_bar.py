@@ -1,0 +1,168 @@
+"""The find and filter line under the logs: `/` finds text in the kept rows, `|` narrows the log to a filter.
+
+A filter is words: `kind:NAME[,NAME]` keeps those kinds of rows (response,
+chunk, line, sse, end, error, note ...), `-WORD` drops rows holding WORD,
+and any other word must appear in the row (case-insensitive). The bar stays
+visible while a filter is active, so a narrowed log never passes for the
+whole stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Label
+
+from ..core import Record
+from ..core.rows import EventRow
+from .widgets.chunk_log import Note
+
+Mode = Literal["find", "filter"]
+PROMPTS: dict[Mode, str] = {"find": "find /", "filter": "filter |"}
+HINTS: dict[Mode, str] = {
+    "find": "text to find · Enter next · n/N next/previous · Esc close",
+    "filter": "words, -word, kind:line,sse · Enter apply · Esc clear",
+}
+
+
+def row_kind(row: Any) -> str:
+    """The kind a filter matches: a record's kind, `note` for the app's own rows, the event's name."""
+    if isinstance(row, Record):
+        return row.kind.value
+    if isinstance(row, Note):
+        return "note"
+    if isinstance(row, EventRow):
+        return row.name.lower()
+    return ""
+
+
+def parse_filter(text: str, row_text: Callable[[Any], str]) -> Callable[[Any], bool] | None:
+    """A row predicate for filter `text` (None for an empty filter: every row shows)."""
+    kinds: set[str] = set()
+    wanted: list[str] = []
+    unwanted: list[str] = []
+    for word in text.lower().split():
+        if word.startswith("kind:"):
+            kinds.update(name for name in word[5:].split(",") if name)
+        elif word.startswith("-") and len(word) > 1:
+            unwanted.append(word[1:])
+        else:
+            wanted.append(word)
+    if not (kinds or wanted or unwanted):
+        return None
+
+    def keep(row: Any) -> bool:
+        if kinds and row_kind(row) not in kinds:
+            return False
+        if wanted or unwanted:
+            haystack = row_text(row).lower()
+            return all(word in haystack for word in wanted) and not any(word in haystack for word in unwanted)
+        return True
+
+    return keep
+
+
+class FindBar(Horizontal):
+    """One line: a prompt, the text field, and the match count. Posts what the person asks for."""
+
+    DEFAULT_CSS = """
+    FindBar {
+        height: 1;
+        display: none;
+        background: $boost;
+    }
+    FindBar.-open {
+        display: block;
+    }
+    FindBar #find-prompt {
+        width: auto;
+        padding: 0 1;
+        color: $accent;
+        text-style: bold;
+    }
+    FindBar Input {
+        width: 1fr;
+        height: 1;
+        border: none;
+        padding: 0;
+    }
+    FindBar #find-count {
+        width: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+
+    class Changed(Message):
+        """The text changed (find as you type, or a filter to preview)."""
+
+        def __init__(self, mode: Mode, text: str) -> None:
+            super().__init__()
+            self.mode = mode
+            self.text = text
+
+    class Submitted(Message):
+        """Enter: the next match, or apply the filter."""
+
+        def __init__(self, mode: Mode, text: str) -> None:
+            super().__init__()
+            self.mode = mode
+            self.text = text
+
+    class Closed(Message):
+        """Esc: the bar closes (a filter is cleared)."""
+
+        def __init__(self, mode: Mode) -> None:
+            super().__init__()
+            self.mode = mode
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.mode: Mode = "find"
+
+    def compose(self) -> ComposeResult:
+        yield Label(PROMPTS["find"], id="find-prompt", markup=False)
+        yield Input(id="find-input", placeholder=HINTS["find"])
+        yield Label("", id="find-count", markup=False)
+
+    @property
+    def text(self) -> str:
+        return self.query_one(Input).value
+
+    def open(self, mode: Mode, text: str | None = None) -> None:
+        """Show the bar in `mode` with the cursor in its field."""
+        self.mode = mode
+        self.add_class("-open")
+        self.query_one("#find-prompt", Label).update(PROMPTS[mode])
+        field = self.query_one(Input)
+        field.placeholder = HINTS[mode]
+        if text is not None:
+            field.value = text
+        field.focus()
+
+    def close(self) -> None:
+        self.remove_class("-open")
+        self.show_count("")
+
+    def show_count(self, text: str) -> None:
+        self.query_one("#find-count", Label).update(text)
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed(self.mode))
+
+    @on(Input.Changed, "#find-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(self.mode, event.value))
+
+    @on(Input.Submitted, "#find-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted(self.mode, event.value))
