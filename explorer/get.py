@@ -13,7 +13,7 @@ from contextlib import aclosing, contextmanager, suppress
 from typing import IO, Iterator
 
 from .core import Kind, Record, open_stream
-from .core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, phases_line
+from .core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, phases_line, plural
 from .core.jsonl import JsonlRecorder, jsonl_lines
 from .core.record import DATA_KINDS, FINAL_KINDS
 from .core.rows import META_KINDS, Row, data_row, event_rows, final_line, meta_line, response_line
@@ -24,7 +24,7 @@ from .options import Options, UsageError, add_output_arguments, add_request_argu
 EXIT_OK, EXIT_STREAM_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_OUTPUT_FAILED = 1  # stdout or the -o file could not be written
 EXIT_READER_LEFT = 128 + 13  # stdout's reader left (`| head`): what a tool killed by SIGPIPE reports
-HEADER = f"{'kind':<8}{'#':>6} {'time':>11} {'+gap':>11} {'size':>10}  preview\n"
+HEADER = f"{'kind':<8}{'#':>8} {'time':>11} {'+gap':>11} {'size':>10}  preview\n"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,11 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def text_row(label: str, seq: int, t: float, gap: float, size: int | None, text: str) -> str:
     """One aligned line of text output."""
     size_text = "" if size is None else fmt_bytes(size)
-    return f"{label:<8}{seq:>6} {fmt_ms(t):>11} {'+' + fmt_ms(gap):>11} {size_text:>10}  {text}\n"
+    return f"{label:<8}{seq:>8,} {fmt_ms(t):>11} {'+' + fmt_ms(gap):>11} {size_text:>10}  {text}\n"
 
 
 def stall_line(row: Row) -> str:
-    return (f"{'stall':<8}{'':>6} {'':>11} {'+' + fmt_ms(row.gap):>11} {'':>10}"
+    return (f"{'stall':<8}{'':>8} {'':>11} {'+' + fmt_ms(row.gap):>11} {'':>10}"
             f"  ⏸ the server paused: {fmt_ms(row.gap)} without data\n")
 
 
@@ -101,7 +101,7 @@ def rate_line(arrivals: TimeBuckets) -> str:
     if not count:
         return "no data records"
     if span <= 0:
-        return f"{count:,} records, {fmt_bytes(total)}, all at once: no rate"
+        return f"{plural(count, 'record')}, {fmt_bytes(total)}, all at once: no rate"
     average = f"average {count / span:,.1f} records/s, {fmt_bytes(total / span)}/s over {fmt_ms(span)}"
     if span < PEAK_WINDOW:
         return f"{average} (too short for a {PEAK_WINDOW:g} s peak window)"

@@ -9,8 +9,8 @@ from typing import AsyncGenerator
 import ijson
 
 from explorer.core import Kind, Record, StreamRequest
-from explorer.core.record import Phases, Response, Summary
-from explorer.core.timing import TimingStage
+from explorer.core.record import DATA_KINDS, Phases, Response, Summary
+from explorer.core.timing import TimeBuckets, TimingStage
 from explorer.options import Options
 from explorer.tui.app import ExplorerApp
 from explorer.tui.main_screen import MainScreen
@@ -47,13 +47,24 @@ def fixed(record: Record) -> Record:
 class DeterministicSession(StreamSession):
     """Shows records with fixed times and a fixed elapsed time."""
 
+    arrivals = TimeBuckets()
+
+    def start(self, request: StreamRequest) -> None:
+        super().start(request)
+        self.arrivals = TimeBuckets()
+
     def take(self) -> list[Record]:
-        return [fixed(record) for record in super().take()]
+        """The records with fixed times, and arrivals over time counted from those times."""
+        batch = [fixed(record) for record in super().take()]
+        self.arrivals.add_run([record for record in batch if record.kind in DATA_KINDS])
+        self.stats.arrivals = self.arrivals
+        return batch
 
     def drain(self) -> list[Record]:
         batch = super().drain()
         self.stats.ttfb = 0.005 if self.stats.ttfb is not None else None
-        self.started, self.finished = 100.0, (101.0 if self.finished else None)
+        if self.started is not None:
+            self.started, self.finished = 100.0, (101.0 if self.finished else None)
         self.rate.clear()
         return batch
 
@@ -77,14 +88,22 @@ def recorded_ndjson(lines: list[bytes]) -> Source:
 
 
 class DeterministicScreen(MainScreen):
-    def __init__(self, options: Options, url_shown: str, source: Source | None) -> None:
-        super().__init__(options, start=True)
+    def __init__(self, options: Options, url_shown: str, source: Source | None, *, start: bool = True,
+                 panel: bool = False) -> None:
+        super().__init__(options, start=start)
         self.session = DeterministicSession(source) if source else DeterministicSession()
         self.url_shown = url_shown
+        self.panel = panel
 
     async def on_mount(self) -> None:
         # Textual also runs MainScreen.on_mount: calling super() here would start the stream twice.
         self.query_one("DemoPanel").show_server(FIXED_URL)
+        if self.panel:  # after MainScreen.on_mount, which hides the panel when no server runs
+            self.call_after_refresh(self.show_catalog)
+
+    def show_catalog(self) -> None:
+        self.show_panel(True)
+        self.query_one("#catalog").focus()
 
     def start_stream(self, request: StreamRequest) -> None:
         super().start_stream(request)
@@ -94,10 +113,12 @@ class DeterministicScreen(MainScreen):
 class DeterministicApp(ExplorerApp):
     """The real app, streaming for real (or a recorded stream), displayed deterministically."""
 
-    def __init__(self, request: StreamRequest, url_shown: str, source: Source | None = None) -> None:
-        super().__init__(Options(request), start=True)
+    def __init__(self, request: StreamRequest, url_shown: str, source: Source | None = None, *,
+                 start: bool = True, panel: bool = False) -> None:
+        super().__init__(Options(request), start=start)
         self.url_shown = url_shown
         self.source = source
+        self.panel = panel
 
     def get_default_screen(self) -> MainScreen:
-        return DeterministicScreen(self.options, self.url_shown, self.source)
+        return DeterministicScreen(self.options, self.url_shown, self.source, start=self.start_now, panel=self.panel)

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
+from explorer.core.timing import TimeBuckets
+from explorer.get import HEADER, rate_line, text_row
 
 from .helpers import of_kind, run_get
 from .rawserver import RawServer, chunked_response
@@ -33,6 +35,18 @@ def test_text_output_is_aligned_and_sanitized(capsys: pytest.CaptureFixture[str]
     rows = [line for line in out.splitlines() if line.startswith("line ")]
     assert len(rows) == 2 and rows[0].index("ms") == rows[1].index("ms")
     assert out.splitlines()[-2].startswith("end: 2 records") and out.splitlines()[-1].startswith("phases: ")
+
+
+def test_text_words_are_in_the_right_number_with_separators() -> None:
+    one, many = TimeBuckets(), TimeBuckets()
+    one.add(0.0, 10)
+    for _ in range(1234):
+        many.add(0.0, 10)
+    assert rate_line(one) == "1 record, 10 B, all at once: no rate"
+    assert rate_line(many).startswith("1,234 records, ")
+    row = text_row("line", 123_456, 1.5, 0.01, 100, "x")
+    assert row == "line     123,456     1.500 s    +10.0 ms      100 B  x\n"
+    assert row.index("1.500 s") + len("1.500 s") == HEADER.index("time") + len("time")  # the columns line up
 
 
 def test_lines_split_crlf_lf_and_final_line_across_reads(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from explorer.core import Kind, Record, StreamRequest
 from explorer.core.record import Flag, Phases, SSEEvent, Summary
-from explorer.core.rows import EventRow
+from explorer.core.rows import EventRow, event_rows
 from explorer.engine.outbox import PAYLOAD_CAP
 from explorer.tui.app import ExplorerApp
 from explorer.tui.inspector import HexDump, InspectorScreen, hex_dump, inspect_row, pretty_json
@@ -129,6 +129,56 @@ async def test_event_rows_open_in_the_inspector(demo_url: str) -> None:
         await pilot.press("c")
         assert app.clipboard == '"Item 1"'
         await pilot.press("escape")
+
+
+async def test_a_5000_character_sse_event_opens_whole_and_pretty_from_the_event_view() -> None:
+    data = json.dumps({"id": 7, "price": 1.10, "rows": [{"n": i, "text": "word " * 8} for i in range(90)]})
+    assert 5000 <= len(data) < PAYLOAD_CAP
+    body = b"event: delta\nid: 41\ndata: " + data.encode() + b"\n\n"
+    script = chunked_response(body[:3000], body[3000:], headers="Content-Type: text/event-stream")
+    with RawServer(script) as server:
+        app = app_for(StreamRequest(server.url, mode="sse"))
+        async with app.run_test(size=SIZE) as pilot:
+            await until_ended(pilot)
+            events = app.query_one("#events", EventView)
+            row = events.rows[-1]
+            assert row.value.endswith("…") and len(row.value) <= 201 < len(data)  # the row shows its start only
+            events.focus()
+            assert events.cursor_row is row  # following: the cursor is on the newest row
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, InspectorScreen) and screen.row is row
+            assert shown(screen, "data") == data
+            pretty = shown(screen, "json")
+            assert json.loads(pretty) == json.loads(data) and pretty.count("\n") > 90 * 3
+            facts = str(screen.query_one("#inspector-facts", Static).content)
+            assert "delta" in facts and "41" in facts and "the first" not in facts
+            await pilot.press("c")
+            assert app.clipboard == data
+
+
+def test_event_rows_carry_their_record_and_the_inspector_reads_it_whole() -> None:
+    text = "é" * 3000
+    message = Record(Kind.MESSAGE, 4, 0.2, 0.1, len(text.encode()), text.encode())
+    (row,) = event_rows(message)
+    assert row.record is message and row.value.endswith("…")
+    assert dict(inspect_row(row).sections)["Payload"] == text
+
+    values = (("item", "start_map", None), ("item.text", "string", "x" * 900), ("item.n", "number", 3))
+    read = Record(Kind.EVENT, 10, 0.3, 0.1, 950, value=values)
+    rows = list(event_rows(read))
+    assert [r.record for r in rows] == [read] * 3
+    inspection = inspect_row(rows[1])
+    assert dict(inspection.sections)["Value"] == json.dumps("x" * 900) and inspection.copy == json.dumps("x" * 900)
+    assert dict(inspect_row(rows[2]).sections)["Value"] == "3"
+    assert dict(inspect_row(rows[1]._replace(record=None)).sections)["Value"] == rows[1].value  # rows made by hand
+
+    token = Record(Kind.SSE, 2, 0.1, 0.1, 0, value=SSEEvent("message", '{"choices": [{"delta": {"content": "Hi"}}]}',
+                                                           "", None))
+    (row,) = event_rows(token)
+    facts = inspect_row(row).facts
+    assert row.name == "token" and facts[0] == ("token", '"Hi"') and ("event", "message") in facts
 
 
 def test_what_the_inspector_says_of_each_kind() -> None:

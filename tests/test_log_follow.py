@@ -155,6 +155,46 @@ async def test_only_the_person_pauses_and_end_resumes() -> None:
         assert log.following
 
 
+async def test_the_border_says_the_keys_while_the_log_has_focus_and_the_footer_keeps_still() -> None:
+    assert not [binding for binding in RingLog.BINDINGS if getattr(binding, "show", True)]  # no footer reorder
+    app = LogApp(rows=[line(i) for i in range(10_000)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        log = app.query_one(ChunkLog)
+        room = log.outer_size.width - 6  # what the border shows of a subtitle before cutting it with …
+        assert log.border_subtitle == "10,000 rows · live · ↑↓ move · Enter inspect"
+        wheel_up(log)
+        await pilot.pause()
+        log.add_rows([line(i) for i in range(30)])
+        await pilot.pause()
+        subtitle = str(log.border_subtitle)
+        assert subtitle == "10,000 rows · paused · 30 new rows · End: live · ↑↓ move · Enter inspect"
+        assert cell_len(subtitle) <= room
+        log.add_rows([line(i) for i in range(3000)])
+        await pilot.pause()
+        assert log.border_subtitle == "10,000 rows · paused · 3,030 new rows · End: live"  # the keys give way
+        app.set_focus(None)
+        await pilot.pause()
+        assert log.border_subtitle == "10,000 rows · paused · 3,030 new rows · ctrl+y: live"
+        log.focus()
+        await pilot.press("end")
+        assert log.border_subtitle == "10,000 rows · live · ↑↓ move · Enter inspect"
+
+
+async def test_a_stall_gap_keeps_a_space_after_the_time() -> None:
+    stalled = Record(Kind.LINE, 5, 30.431, 30.002, 10, b"after long", flags=Flag.STALL)
+    very = Record(Kind.LINE, 6, 250.5, 220.069, 10, b"after longer", flags=Flag.STALL)
+    plain = Record(Kind.LINE, 7, 1250.5, 1000.25, 10, b"no stall")
+    app = LogApp(rows=[stalled, very, plain])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        log = app.query_one(ChunkLog)
+        shown = screen_lines(log)[:3]
+        assert "30.431 s ⏸ +30.002 s" in shown[0] and "250.500 s ⏸+220.069 s" in shown[1], shown
+        assert "1250.500 s +1000.250 s" in shown[2], shown
+        assert len({row.index(" B ") for row in shown}) == 1  # the size column stays put
+
+
 async def test_cursor_colours_and_every_cell_come_from_the_theme() -> None:
     app = LogApp(rows=[line(1, flags=Flag.STALL), final(Kind.END), Note("phases: DNS -")])
     async with app.run_test(size=(80, 24)) as pilot:

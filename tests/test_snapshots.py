@@ -8,12 +8,20 @@ import threading
 from typing import Iterator
 
 import pytest
+from rich.text import Text
+from textual.widgets import Static
 
-from explorer.core import StreamRequest
+from explorer.core import Kind, Record, StreamRequest
 from explorer.demo import DemoServer
+from explorer.demo.catalog import CATALOG
+from explorer.options import Options
+from explorer.tui import compare
+from explorer.tui.app import ExplorerApp
+from explorer.tui.inspector import InspectorScreen
+from explorer.tui.widgets.chunk_log import ChunkLog
 
-from .apps import until_ended
-from .deterministic import FIXED_URL, DeterministicApp, recorded_ndjson
+from .apps import until, until_ended
+from .deterministic import FIXED_URL, DeterministicApp, DeterministicSession, recorded_ndjson
 
 SIZE = (120, 40)
 
@@ -67,3 +75,74 @@ def test_refused_connection_error(snap_compare) -> None:
         port = sock.getsockname()[1]
     app = DeterministicApp(StreamRequest(f"http://127.0.0.1:{port}/"), f"{FIXED_URL}/")
     assert snap_compare(app, terminal_size=SIZE, run_before=until_done)
+
+
+# -- the sizes people use: 80x24 and 200x60 ---------------------------------------
+
+SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_catalog_at(snap_compare, size: tuple[int, int]) -> None:
+    app = DeterministicApp(StreamRequest(""), "", start=False, panel=True)
+
+    async def highlight(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        catalog = app.query_one("#catalog")
+        catalog.highlighted = next(i for i, e in enumerate(CATALOG) if e.route == "/ndjson")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=highlight)
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_error_row_at(snap_compare, size: tuple[int, int]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = DeterministicApp(StreamRequest(f"http://127.0.0.1:{port}/"), f"{FIXED_URL}/")
+    assert snap_compare(app, terminal_size=size, run_before=until_done)
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_phases_row_at(snap_compare, demo_thread: str, size: tuple[int, int]) -> None:
+    path = "/chunks?count=3"
+    app = DeterministicApp(StreamRequest(demo_thread + path, mode="wire"), FIXED_URL + path)
+    assert snap_compare(app, terminal_size=size, run_before=until_done)
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_inspector_on_a_json_line_at(snap_compare, size: tuple[int, int]) -> None:
+    path = "/ndjson?count=6&interval=0.01"
+    app = DeterministicApp(StreamRequest(FIXED_URL + path, mode="json"), FIXED_URL + path, recorded_ndjson(NDJSON))
+
+    async def inspect(pilot) -> None:  # type: ignore[no-untyped-def]
+        await until_done(pilot)
+        log = app.query_one("#log", ChunkLog)
+        log.focus()
+        assert log.jump(lambda row: isinstance(row, Record) and row.kind is Kind.CHUNK and row.seq == 2)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectorScreen)
+
+    assert snap_compare(app, terminal_size=size, run_before=inspect)
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_compare_at(snap_compare, demo_thread: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compare, "StreamSession", DeterministicSession)  # fixed times, as on the main screen
+    sides = (Options(StreamRequest(demo_thread + "/chunks?count=4", mode="lines")),  # modes whose records do not
+             Options(StreamRequest(demo_thread + "/chunks?count=4", mode="wire")))  # depend on how reads merge
+    app = ExplorerApp(compare=sides)
+
+    async def until_both_done(pilot) -> None:  # type: ignore[no-untyped-def]
+        await until(pilot, lambda: isinstance(app.screen, compare.CompareScreen))
+        panes = list(app.screen.query(compare.StreamPane))
+        await until(pilot, lambda: all(p.session.final is not None for p in panes))
+        await app.workers.wait_for_complete()
+        for pane in panes:  # the URL line holds the server's port, which changes from run to run
+            url = pane.query_one(".url", Static)
+            url.update(Text(FIXED_URL + "/chunks?count=4", style="bold"))
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=size, run_before=until_both_done)

@@ -238,7 +238,11 @@ async def test_compare_chunked_vs_content_length() -> None:
         assert a.session.stats.records == b.session.stats.records == 6
         assert a.session.stats.bytes == b.session.stats.bytes == a.session.final.summary.bytes == 174
         assert b.session.stats.ttfb > a.session.stats.ttfb  # the buffered side waits for the whole body
-        await pilot.pause(0.1)  # a flush draws the sparklines
+        # a flush draws the sparklines (on a busy machine it may take a while to come)
+        def drawn(pane: StreamPane) -> float:
+            return sum(pane.query_one("Sparkline").data or [])
+
+        await until(pilot, lambda: drawn(a) == drawn(b) == 6)
         spark_a = a.query_one("Sparkline").data
         spark_b = b.query_one("Sparkline").data
         assert len(spark_a) == len(spark_b) and sum(spark_a) == sum(spark_b) == 6

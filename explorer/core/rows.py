@@ -70,7 +70,8 @@ class EventRow(NamedTuple):
     gap: float
     label: str  # ijson prefix, SSE id, or message number
     name: str  # ijson event, SSE event name, token, text or binary
-    value: str  # safe display text
+    value: str  # safe display text, cut at PREVIEW_LENGTH
+    record: Record | None = None  # the record it came from: its whole payload, as kept, for the inspector
 
 
 def event_rows(record: Record, limit: int | None = None) -> Iterator[EventRow]:
@@ -81,21 +82,22 @@ def event_rows(record: Record, limit: int | None = None) -> Iterator[EventRow]:
         first = len(record.events) - len(events)
         for n, (prefix, event, value) in enumerate(events, start=first):
             yield EventRow(record.seq + n, record.t, record.gap if n == 0 else 0.0,
-                           sanitize(prefix or ".", 80), event, json_value(value))
+                           sanitize(prefix or ".", 80), event, json_value(value), record)
     elif kind is Kind.SSE:
         sse = record.sse
         token = llm_token(sse.data)
         label = f"id={sanitize(sse.id, 40)}"
         if token is not None:
-            yield EventRow(record.seq, record.t, record.gap, label, "token", token_text(token))
+            yield EventRow(record.seq, record.t, record.gap, label, "token", token_text(token), record)
         else:
-            yield EventRow(record.seq, record.t, record.gap, label, sanitize(sse.event, 40), sanitize(sse.data))
+            yield EventRow(record.seq, record.t, record.gap, label, sanitize(sse.event, 40), sanitize(sse.data),
+                           record)
     elif kind is Kind.MESSAGE:
         if record.binary:
             shown, name = hex_preview(record.data or b""), "binary"
         else:
             shown, name = sanitize(record.data), "text"
-        yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", name, shown)
+        yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", name, shown, record)
 
 
 def response_line(record: Record) -> str:

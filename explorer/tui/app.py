@@ -19,6 +19,7 @@ from ..demo import BackgroundDemoServer
 from ..demo.catalog import ComparePair
 from ..options import Options
 from . import collector
+from .compare import CompareScreen
 from .inspector import InspectorScreen
 from .main_screen import MainScreen, ServerEvent
 from .termination import Termination
@@ -98,7 +99,7 @@ class ExplorerApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, MainScreen):
+        if isinstance(screen, (MainScreen, CompareScreen)):
             yield from screen.system_commands()
 
     async def on_unmount(self) -> None:

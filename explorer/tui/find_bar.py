@@ -19,8 +19,10 @@ from textual.message import Message
 from textual.widgets import Input, Label
 
 from ..core import Record
+from ..core.format import plural
 from ..core.rows import EventRow
 from .widgets.chunk_log import Note
+from .widgets.ring_log import RingLog
 
 Mode = Literal["find", "filter"]
 PROMPTS: dict[Mode, str] = {"find": "find /", "filter": "filter |"}
@@ -166,3 +168,91 @@ class FindBar(Horizontal):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.post_message(self.Submitted(self.mode, event.value))
+
+
+def is_stall(row: Any) -> bool:
+    return isinstance(row, Record) and row.stall
+
+
+def is_error(row: Any) -> bool:
+    """An error record, or a data record the stream broke inside."""
+    return isinstance(row, Record) and (row.kind.value == "error" or row.partial)
+
+
+class Finder:
+    """What find, filter and the jumps do to a log: the screen's keys call these, the bar shows the outcome."""
+
+    def __init__(self, bar: FindBar) -> None:
+        self.bar = bar
+        self.log: RingLog[Any] | None = None  # the log the bar was opened on
+        self.text = ""  # the last text found
+        self.filter_text = ""
+
+    def open(self, mode: Mode, log: RingLog[Any]) -> None:
+        self.log = log
+        self.bar.open(mode, self.filter_text if mode == "filter" else self.text)
+
+    def changed(self, mode: Mode, text: str) -> None:
+        """Find as the person types; preview a filter as it is typed."""
+        log = self.log
+        if log is None:
+            return
+        if mode == "find":
+            self.text = text
+            found = log.find(text, include_cursor=True) if text else None
+            self.bar.show_count(count_text(found, text))
+        else:
+            self.apply_filter(text)
+
+    def submitted(self, mode: Mode, text: str) -> None:
+        """Enter: the next match; a filter stays on (and the bar with it) while the log takes the keys."""
+        if mode == "find":
+            self.next(forward=True)
+        else:
+            self.apply_filter(text)
+            if self.log is not None:
+                self.log.focus()
+            if not self.filter_text:
+                self.bar.close()
+
+    def closed(self, mode: Mode) -> None:
+        """Esc: close the bar; a filter is cleared."""
+        if mode == "filter" or self.filter_text:
+            self.apply_filter("")
+        self.bar.close()
+        if self.log is not None:
+            self.log.focus()
+
+    def apply_filter(self, text: str) -> None:
+        log = self.log
+        if log is None:
+            return
+        self.filter_text = text.strip()
+        log.set_filter(parse_filter(self.filter_text, log.row_text))
+        self.bar.show_count(f"{log.shown_count:,} of {len(log.rows):,} rows" if self.filter_text else "")
+
+    def next(self, forward: bool) -> str | None:
+        """The next (previous) match of the last text; a sentence for the person when there is none."""
+        log = self.log
+        if log is None or not self.text:
+            return "Nothing to find yet: press / and type."
+        found = log.find(self.text, forward)
+        self.bar.show_count(count_text(found, self.text))
+        return None if found else f"No row holds '{self.text}'."
+
+    @staticmethod
+    def jump(log: RingLog[Any], what: str, forward: bool) -> str | None:
+        """Move the cursor to the next stall or error; a sentence when there is none."""
+        predicate = is_stall if what == "stall" else is_error
+        if log.jump(predicate, forward):
+            log.focus()
+            return None
+        return f"No other {what} in the rows shown."
+
+
+def count_text(found: tuple[int, int] | None, text: str) -> str:
+    if not text:
+        return ""
+    if found is None:
+        return "no match"
+    return f"{found[0]:,} of {plural(found[1], 'match', 'matches')}"

@@ -60,13 +60,29 @@ def inspect_row(row: InspectedRow) -> Inspection:
 
 
 def _inspect_event_row(row: EventRow) -> Inspection:
+    """An event row's record when it has one (its whole payload as kept, not the row's 200 characters)."""
+    record = row.record
+    if record is not None and record.kind is not Kind.EVENT:  # an SSE event or a message: the row is the record
+        inspection = _inspect_record(record)
+        if row.name == "token":
+            inspection.facts.insert(0, ("token", row.value))
+        return inspection
     facts = [("event", row.name), ("label", row.label), ("seq", f"{row.seq:,}"), ("arrived", fmt_ms(row.t)),
              ("gap", fmt_ms(row.gap))]
-    sections = [("Value", row.value)]
-    pretty = pretty_json(row.value)
-    if pretty is not None and pretty != row.value:
+    value, copy = row.value, row.value
+    index = row.seq - record.seq if record is not None else -1  # which of its read's ijson events it is
+    if record is not None and 0 <= index < len(record.events):
+        whole = record.events[index][2]
+        text = "" if whole is None else _json_text(whole)
+        value, copy = safe_text(text), copyable(text)
+        if record.cut and isinstance(whole, str) and len(whole) >= PAYLOAD_CAP:
+            facts.append(("kept", f"the first {plural(PAYLOAD_CAP, 'character')} of this string: the app keeps "
+                                  f"{fmt_bytes(PAYLOAD_CAP)} of each value (-o FILE records them whole)"))
+    sections = [("Value", value)]
+    pretty = pretty_json(value)
+    if pretty is not None and pretty != value:
         sections.append(("JSON", pretty))
-    return Inspection(f"Event {row.name} · {row.label}", facts, sections, row.value)
+    return Inspection(f"Event {row.name} · {row.label}", facts, sections, copy)
 
 
 def _inspect_record(record: Record) -> Inspection:

@@ -39,6 +39,7 @@ from ..options import Options
 from . import collector
 from .compare import CompareScreen, PairPicker
 from .feed import FLUSH_HZ, LiveFeed
+from .find_bar import FindBar, Finder
 from .limits import LimitsScreen
 from .ring import Ring
 from .save import SaveScreen, saved_sentence, shown_path, write_jsonl
@@ -48,6 +49,7 @@ from .widgets.demo_panel import DemoPanel
 from .widgets.event_view import EventView
 from .widgets.headers_view import HeadersView
 from .widgets.request_bar import RequestBar
+from .widgets.ring_log import RingLog
 from .widgets.status_bar import StatusBar
 from .widgets.timeline import Timeline
 
@@ -77,6 +79,14 @@ class MainScreen(Screen[None]):
         Binding("ctrl+n", "toggle_server", "Demo server", priority=True, show=False),
         Binding("ctrl+t", "toggle_clock", "Clock", priority=True, show=False),
         Binding("f2", "limits", "Limits", show=False),
+        Binding("slash", "find", "Find"),
+        Binding("n", "find_next", "Next match", show=False),
+        Binding("N", "find_previous", "Previous match", show=False),
+        Binding("f", "filter", "Filter", show=False),
+        Binding("s", "jump('stall', True)", "Next stall", show=False),
+        Binding("S", "jump('stall', False)", "Previous stall", show=False),
+        Binding("e", "jump('error', True)", "Next error", show=False),
+        Binding("E", "jump('error', False)", "Previous error", show=False),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -116,6 +126,7 @@ class MainScreen(Screen[None]):
                         yield Timeline(id="timeline")
                     with TabPane("Headers", id="headers-tab"):
                         yield HeadersView(id="headers")
+                yield FindBar(id="find")
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
@@ -132,6 +143,7 @@ class MainScreen(Screen[None]):
         self.log_widget.border_title = arrivals_title(absolute=False)
         self.events_widget.border_title = "Events  (ijson / SSE / WebSocket messages)"
         self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept)
+        self.finder = Finder(self.query_one(FindBar))
         self.set_interval(1 / FLUSH_HZ, self.flush)
         self.query_one(StatusBar).show(self.session)
         # Everything built so far lives as long as the app: keep it out of the
@@ -306,6 +318,47 @@ class MainScreen(Screen[None]):
         if events.following != log.following:
             events.toggle_follow()
 
+    # -- find, filter, jump ------------------------------------------------------
+
+    def searched_log(self) -> RingLog[Any]:
+        """The log the person is in (the events view when it has focus), else the arrivals log."""
+        focused = self.focused
+        return focused if isinstance(focused, RingLog) else self.log_widget
+
+    def action_find(self) -> None:
+        """Find text in the kept rows (as you type; Enter, n and N move between matches)."""
+        self.finder.open("find", self.searched_log())
+
+    def action_filter(self) -> None:
+        """Show only rows of some kinds or holding some words; the bar stays while the filter is on."""
+        self.finder.open("filter", self.searched_log())
+
+    def action_find_next(self) -> None:
+        self._say(self.finder.next(forward=True))
+
+    def action_find_previous(self) -> None:
+        self._say(self.finder.next(forward=False))
+
+    def action_jump(self, what: str, forward: bool) -> None:
+        """Move the cursor to the next (previous) stall or error row."""
+        self._say(self.finder.jump(self.searched_log(), what, forward))
+
+    def _say(self, sentence: str | None) -> None:
+        if sentence:
+            self.notify(sentence, timeout=3, markup=False)
+
+    @on(FindBar.Changed)
+    def find_changed(self, message: FindBar.Changed) -> None:
+        self.finder.changed(message.mode, message.text)
+
+    @on(FindBar.Submitted)
+    def find_submitted(self, message: FindBar.Submitted) -> None:
+        self.finder.submitted(message.mode, message.text)
+
+    @on(FindBar.Closed)
+    def find_closed(self, message: FindBar.Closed) -> None:
+        self.finder.closed(message.mode)
+
     def show_timeline(self) -> None:
         """Redraw the timeline tab, only while it is the one on screen."""
         if self.query_one("#tabs", TabbedContent).active == "timeline-tab":
@@ -436,6 +489,12 @@ class MainScreen(Screen[None]):
                             self.action_toggle_clock)
         yield SystemCommand("Time limits", "Idle timeout, max time and stall threshold", self.action_limits)
         yield SystemCommand("Compare two streams", "Pick a demo pair to watch side by side", self.action_compare)
+        yield SystemCommand("Find", "Find text in the kept rows (/, then n and N)", self.action_find)
+        yield SystemCommand("Filter", "Show only some kinds of rows, or rows with some words (f)", self.action_filter)
+        yield SystemCommand("Next stall", "Move the cursor to the next stall (s; S for the previous)",
+                            lambda: self.action_jump("stall", True))
+        yield SystemCommand("Next error", "Move the cursor to the next error or broken chunk (e; E for the previous)",
+                            lambda: self.action_jump("error", True))
 
 
 def arrivals_title(absolute: bool) -> str:

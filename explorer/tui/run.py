@@ -5,16 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..options import UsageError, add_request_arguments, parse_options
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_request_arguments(parser, url_required=False)
-    parser.add_argument("-o", "--output", metavar="FILE", default=None,
-                        help="append every record as JSONL to FILE as it arrives (line-buffered)")
+from ..options import UsageError, parse_options
 
 
 def run(args: argparse.Namespace) -> int:
+    """Open the app with the arguments `cli` parsed; its exit status (2 for a usage error)."""
     try:
         options = parse_options(args, url_required=False)
     except UsageError as error:

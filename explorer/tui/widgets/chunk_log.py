@@ -21,12 +21,22 @@ from .ring_log import RingLog, Wrapped, cell
 LOG_KINDS = frozenset((Kind.RESPONSE, *META_KINDS, Kind.FRAMING, *DATA_KINDS, Kind.END, Kind.ERROR))
 _LABELS = {kind: f"{kind.value} " for kind in Kind}
 NOTE_LENGTH = 2000  # a note is the app's own sentence: cut only if something went badly wrong
+GAP_WIDTH = 12  # cells: a stall's "⏸ +30.002 s" is 11, so a space always parts it from the time before it
 
 
 class Note(NamedTuple):
     """A row the app adds itself (stopped by you, the phases): not part of the stream."""
 
     text: str
+
+
+def gap_text(gap: float, stall: bool) -> str:
+    """The gap column's text: `+12.3 ms`, or `⏸ +30.002 s` after a stall (`⏸+` once a stall passes 100 s,
+    to stay within `GAP_WIDTH` - 1 cells)."""
+    if not stall:
+        return "+" + fmt_ms(gap)
+    text = "⏸ +" + fmt_ms(gap)
+    return text if len(text) < GAP_WIDTH else "⏸+" + fmt_ms(gap)
 
 
 class ChunkLog(RingLog[Record | Note]):
@@ -106,7 +116,7 @@ class ChunkLog(RingLog[Record | Note]):
         segments = [
             cell(f"{columns.seq:,}", 8, style("chunk-log--number"), right=True),
             cell(self.time_text(columns.t), self.time_width, plain, right=True),
-            cell(("⏸ +" if columns.stall else "+") + fmt_ms(columns.gap), 11,
+            cell(gap_text(columns.gap, columns.stall), GAP_WIDTH,
                  style("chunk-log--stall" if columns.stall else "chunk-log--gap"), right=True),
             cell(fmt_bytes(columns.size), 10, style("chunk-log--size"), right=True),
             Segment("  ", plain),

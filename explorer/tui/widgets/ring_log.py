@@ -8,7 +8,9 @@ Following: while `following`, the newest row is in view and under the cursor.
 Only the person pauses it (wheel or scrollbar up, up/pageup/home, a click on
 an older row), never a scroll position the layout changed: growing the
 terminal shortens the scroll range, which lowers `scroll_y` by itself. While
-paused, rows keep arriving and are counted in the border.
+paused, rows keep arriving and are counted in the border. While the log has
+focus, the border also names its keys: the footer stays the same whatever has
+focus, so its order never shifts under the person's eyes.
 
 Rows wrap only where whole text matters (a subclass says which: end, error
 and note rows). Such rows are rare, so the map from virtual lines to rows
@@ -70,7 +72,7 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
         Binding("pagedown", "cursor_page_down", "Page down", show=False),
         Binding("home", "cursor_first", "Oldest", show=False),
         Binding("end", "follow", "Live", show=False),
-        Binding("enter", "choose", "Inspect"),
+        Binding("enter", "choose", "Inspect", show=False),  # said in the border while focused: the footer keeps still
     ]
 
     DEFAULT_CSS = """
@@ -335,6 +337,7 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
 
     def on_resize(self) -> None:
         self._relayout()
+        self._show_count()
         if self.following:
             self._go_live()
         elif self.cursor is not None:
@@ -380,13 +383,17 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
         self._show_count()
 
     def _show_count(self) -> None:
+        """The border subtitle: rows, live or paused, and while focused the keys (dropped first when narrow)."""
         total = len(self.rows)
         count = f"{self.shown_count:,} of {plural(total, 'row')} match" if self.filtered else plural(total, "row")
         if self.following:
-            self.border_subtitle = f"{count} · live"
-        else:
+            state = f"{count} · live"
+        else:  # End works while the log has focus; ctrl+y (the screen's follow key) anywhere
             new = f" · {plural(self.unseen, 'new row')}" if self.unseen else ""
-            self.border_subtitle = f"{count} · paused{new} · End: live"
+            state = f"{count} · paused{new} · {'End' if self.has_focus else 'ctrl+y'}: live"
+        keys = f"{state} · ↑↓ move · Enter inspect"
+        room = self.outer_size.width - 6  # the corners and a space either side of the subtitle
+        self.border_subtitle = keys if self.has_focus and cell_len(keys) <= room else state
 
     @property
     def time_width(self) -> int:
@@ -470,10 +477,10 @@ class RingLog(ScrollView, Generic[Row], can_focus=True):
         if event.chain == 2:
             self.action_choose()
 
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Not on_focus: that runs before Widget's own handler sets `has_focus`.
+        super().watch_has_focus(has_focus)
+        self._show_count()  # the keys show in the border while the log has focus
         self.refresh()
 
     # -- find, filter, jump --------------------------------------------------
