@@ -46,6 +46,32 @@ async def shoot_stream(name: str, path: str, mode: str) -> None:
         app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
 
 
+async def shoot_small() -> None:
+    """The app at 80x24 without the demo panel, after a stream that broke mid-chunk (error and phases rows whole)."""
+    app = ExplorerApp(Options(StreamRequest(url="", mode="wire"), demo=True,
+                              demo_path="/fault/truncated?count=4&interval=0.1"), start=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_ended(pilot)
+        app.main.show_panel(False)
+        app.query_one("#log").focus()
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="small-80x24.svg", path=str(OUT))
+
+
+async def shoot_inspector() -> None:
+    """The inspector on an NDJSON line: payload, pretty JSON, hex, timing."""
+    app = ExplorerApp(Options(StreamRequest(url="", mode="lines"), demo=True,
+                              demo_path="/ndjson?count=6&interval=0.05"), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_ended(pilot)
+        log = app.query_one("#log")
+        log.focus()
+        log.jump(lambda row: getattr(row, "kind", None) == "line" and row.seq == 2)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="inspector.svg", path=str(OUT))
+
+
 async def shoot_timeline() -> None:
     """The timeline tab after a stream that paused in the middle."""
     app = ExplorerApp(Options(StreamRequest(url="", mode="lines"), demo=True,
@@ -86,6 +112,10 @@ async def main() -> None:
     print("wrote screenshots/demo-catalog.svg")
     await shoot_timeline()
     print("wrote screenshots/timeline.svg")
+    await shoot_small()
+    print("wrote screenshots/small-80x24.svg")
+    await shoot_inspector()
+    print("wrote screenshots/inspector.svg")
     await shoot_compare()
     print("wrote screenshots/compare.svg")
 
