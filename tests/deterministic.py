@@ -26,13 +26,13 @@ def _fix(text: str) -> str:
 
 
 def fixed(record: Record) -> Record:
-    """The record with times on a 100 ms cadence, and no ports or dates."""
+    """The record with times on a 100 ms cadence, and no ports, dates or library versions."""
     if record.kind is Kind.RESPONSE:
         response = record.response
         record.t = record.gap = 0.002
         record.value = dataclasses.replace(
             response, url=_fix(response.url), started_at=0.0,
-            headers={k: v for k, v in response.headers.items() if k != "Date"})
+            headers={k: v for k, v in response.headers.items() if k not in ("Date", "Server")})
     elif record.kind in (Kind.END, Kind.ERROR):
         record.t = record.gap = 1.0
         summary = record.summary

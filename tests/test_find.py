@@ -36,7 +36,11 @@ async def test_find_as_you_type_then_n_and_shift_n_and_esc() -> None:
             assert app.screen.query_one("#find-input", Input).value == "chunk 17"
             await pilot.press(*"async chunk", "enter")  # replaces it: all 30 lines
             assert count_label(app).endswith("of 30 matches")
-            await pilot.press("escape")
+            assert app.focused is log  # Enter hands the keys to the log: n and N move, they don't type
+            before = count_label(app)
+            await pilot.press("n")
+            assert count_label(app) != before and app.screen.query_one("#find-input", Input).value == "async chunk"
+            await pilot.press("escape")  # from the log, Esc closes the bar too
             first = log.cursor_row
             await pilot.press("n")
             second = log.cursor_row

@@ -21,7 +21,7 @@ from explorer.tui.app import ExplorerApp
 from explorer.tui.widgets.status_bar import Figure, fit
 from explorer.tui.widgets.timeline import Timeline
 
-from .apps import app_for, until, until_ended
+from .apps import app_for, screen_lines, until, until_ended
 
 SIZES = [(80, 24), (120, 40), (200, 60), (250, 70)]
 BAR = ["#url", "#mode", "#start", "#stop"]
@@ -54,8 +54,9 @@ async def test_the_bar_status_and_log_fit_without_overlap(size: tuple[int, int],
         if demo:
             await until_ended(pilot)
         await pilot.pause(0.1)  # a flush draws the figures
-        panel = [] if not demo else ["#demo"]
-        assert app.query_one("#demo").display is demo  # hidden without a demo server, shown with one
+        shown = demo and size[0] >= 100  # a stream started at 80 columns takes the panel's columns
+        panel = ["#demo"] if shown else []
+        assert app.query_one("#demo").display is shown  # hidden without a demo server, shown with one
         assert_fits(app, [*BAR, "#chunk-size", "StatusBar", "#tabs", "Footer", *panel])
         url = app.query_one("#url", Input)
         assert url.content_region.width >= 10  # room to read and type, whatever the width
@@ -228,3 +229,17 @@ def test_help_lists_every_command_with_an_example(capsys: pytest.CaptureFixture[
         assert f"explorer {command} " in text.split("commands")[1].split("examples:")[0]  # listed
         assert f"\n  explorer {command} " in text.split("examples:")[1]  # and shown in use
     assert "\n  explorer --demo" in text and "--append" in text
+
+
+async def test_a_stream_started_on_a_narrow_terminal_takes_the_panels_columns() -> None:
+    """At 80 columns the panel would leave the preview no room: starting a stream hides it (ctrl+b shows it)."""
+    app = ExplorerApp(Options(StreamRequest(url="", mode="lines"), demo=True, demo_path="/async-chunks?count=3"),
+                      start=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_ended(pilot)
+        panel = app.query_one("#demo")
+        assert not panel.display
+        lines = [line for line in screen_lines(app.main.log_widget) if "Async Chunk 2" in line]
+        assert lines  # the preview has room
+        await pilot.press("ctrl+b")
+        assert panel.display

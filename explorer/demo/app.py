@@ -11,6 +11,7 @@ import time
 from aiohttp import web
 
 from .catalog import CATALOG, PAIRS, Endpoint, catalog_entries
+from .faults import Abandoned
 from .guard import request_guard
 from .params import ParamError, parse_all
 from .streaming import STREAM, EventLog
@@ -48,7 +49,8 @@ def _guard(endpoint: Endpoint):  # type: ignore[no-untyped-def]
             outcome = "cancelled (client left or server stopping)"
             raise
         except ConnectionError as error:
-            outcome = f"client disconnected ({error.__class__.__name__})"
+            outcome = f"connection ended: {error}" if isinstance(error, Abandoned) else \
+                f"client disconnected ({error.__class__.__name__})"
             stream = request.get(STREAM)
             return stream.response if stream is not None else web.Response(status=499)
         finally:

@@ -119,7 +119,7 @@ CATALOG: tuple[Endpoint, ...] = (
              extras.endless, (interval(0.5, max=60), jitter()), kind="endless"),
     Endpoint("/fault/truncated", "Fault: body cut mid-chunk", "wire", "Good chunks, then a chunk that promises 256 bytes and stops: a clear error, nothing lost.",
              faults.truncated, (count(3), interval(0.2)), kind="fault", group=F),
-    Endpoint("/fault/stall", "Fault: stall after some data", "lines", "Data, then silence for 'stall' seconds: an idle timeout ends it clearly.",
+    Endpoint("/fault/stall", "Fault: stall after some data", "lines", "Data, then silence for 'stall' seconds: a stall row appears as it passes; an idle timeout (F2 or --idle-timeout) ends it with a clear error.",
              faults.stall, (count(3), interval(0.2), _p("stall", 30, 300, integer=False)), kind="fault", group=F),
     Endpoint("/fault/reset", "Fault: connection reset", "lines", "Data, then a TCP reset instead of a clean end.",
              faults.reset, (count(3), interval(0.2)), kind="fault", group=F),

@@ -12,7 +12,7 @@ from .streaming import open_stream
 from .tutorial import Params, write_paced
 
 
-class _Abandoned(ConnectionError):
+class Abandoned(ConnectionError):
     """Raised after a handler deliberately broke its own connection."""
 
 
@@ -25,7 +25,7 @@ async def _lines_then(request: web.Request, p: Params):  # type: ignore[no-untyp
 def _transport(request: web.Request) -> asyncio.Transport:
     transport = request.transport
     if transport is None:
-        raise _Abandoned("client already gone")
+        raise Abandoned("client already gone")
     return transport
 
 
@@ -37,7 +37,7 @@ async def truncated(request: web.Request, p: Params) -> web.StreamResponse:
     transport.write(b"100\r\nonly a piece")
     await asyncio.sleep(0.05)
     transport.close()
-    raise _Abandoned(f"truncated after {out.chunks} chunks")
+    raise Abandoned(f"truncated after {out.chunks} chunks")
 
 
 async def stall(request: web.Request, p: Params) -> web.StreamResponse:
@@ -57,7 +57,7 @@ async def reset(request: web.Request, p: Params) -> web.StreamResponse:
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
-    raise _Abandoned(f"reset after {out.chunks} chunks")
+    raise Abandoned(f"reset after {out.chunks} chunks")
 
 
 async def long_line(request: web.Request, p: Params) -> web.StreamResponse:

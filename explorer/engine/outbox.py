@@ -23,7 +23,7 @@ from .stats import StreamStats
 
 SEND_EVERY = 0.025  # seconds between batches (the UI shows them 20 times a second)
 SHIP_TAIL = 1000  # newest records sent per batch; the figures cover every record
-SHIP_BYTES = 1 << 20  # payload bytes sent per batch at most (but always the newest record)
+SHIP_BYTES = 4 << 20  # payload bytes sent per batch at most (but always the newest record)
 PAYLOAD_CAP = 16_384  # bytes of payload sent per record (a 10 KB JSON line stays whole); `size` keeps the full size
 HOLD_MAX = 4 * SHIP_TAIL  # records held while the UI is not reading: older ones are accounted for and let go
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets its timers run
@@ -91,7 +91,7 @@ class Outbox:
             if (record.data is not None and len(record.data) > PAYLOAD_CAP) or record.value is not None:
                 record.cap(PAYLOAD_CAP)
         stats = self.stats.copy() if self.copy_figures else self.stats
-        self.send(Batch(self.run, shipped, stats, self.timing, self.skipped, done))
+        self.send(Batch(self.run, shipped, stats, self.timing, self.skipped, done, len(shipped) - len(newest)))
 
     async def keep_sending(self) -> None:
         """Flush every `SEND_EVERY` until cancelled."""
@@ -185,7 +185,8 @@ async def pump(records: AsyncGenerator[Record, None], outbox: Outbox, recorder: 
                         captures.drop(order.capture)
                     recorder = None
             count += 1
-            if count & 127 == 0 and perf_counter() - paused_at > YIELD_EVERY:
+            # every 8th record: a mode can spend milliseconds on one record (ijson over a 256 KiB read)
+            if count & 7 == 0 and perf_counter() - paused_at > YIELD_EVERY:
                 await asyncio.sleep(0)
                 paused_at = perf_counter()
     finally:

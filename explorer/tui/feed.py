@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Iterable, NamedTuple
 
 from ..core import Kind, Record
+from ..core.format import plural
 from ..core.rows import EventRow, event_rows
 from .ring import Ring
 from .session import StreamSession
-from .widgets.chunk_log import LOG_KINDS, ChunkLog
+from .widgets.chunk_log import LOG_KINDS, ChunkLog, Note
 from .widgets.event_view import EventView
 
 FLUSH_HZ = 20
@@ -34,10 +35,34 @@ class LiveFeed(NamedTuple):
         if self.kept is not None:
             self.kept.extend(tail)
         mode = self.session.mode
-        self.log.add_rows([r for r in tail if r.kind in LOG_KINDS] if mode.derives else tail)
+        if self.session.gaps:
+            self.log.add_rows(with_gap_notes(tail, mode.derives, len(batch) - len(tail), self.session.gaps))
+        else:
+            self.log.add_rows([r for r in tail if r.kind in LOG_KINDS] if mode.derives else tail)
         if self.events is not None and mode.events:
             self.events.add_rows(newest_event_rows(tail, self.events.rows.capacity))
         return batch
+
+
+def with_gap_notes(tail: list[Record], derives: bool, cut: int, gaps: list[tuple[int, int]]) -> list[Record | Note]:
+    """The log rows of `tail` with a note where the engine left records out (`gaps` index the whole batch,
+    of which `tail` is the end after `cut` records); those records are in the figures and in `-o`, not here."""
+    left_out: dict[int, int] = {}
+    for at, count in gaps:
+        index = max(0, at - cut)
+        left_out[index] = left_out.get(index, 0) + count
+    rows: list[Record | Note] = []
+    pending = 0
+    for index, record in enumerate(tail):
+        pending += left_out.get(index, 0)
+        if derives and record.kind not in LOG_KINDS:
+            continue
+        if pending:
+            rows.append(Note(f"… {plural(pending, 'record')} not shown: counted in the figures, "
+                             "recorded whole with -o FILE"))
+            pending = 0
+        rows.append(record)
+    return rows
 
 
 def newest_event_rows(batch: list[Record], limit: int) -> Iterable[EventRow]:

@@ -87,7 +87,7 @@ class FindBar(Horizontal):
         color: $accent;
         text-style: bold;
     }
-    FindBar Input {
+    FindBar Input, FindBar Input:focus {
         width: 1fr;
         height: 1;
         border: none;
@@ -131,7 +131,7 @@ class FindBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(PROMPTS["find"], id="find-prompt", markup=False)
-        yield Input(id="find-input", placeholder=HINTS["find"])
+        yield Input(id="find-input", placeholder=HINTS["find"], compact=True)
         yield Label("", id="find-count", markup=False)
 
     @property
@@ -205,15 +205,22 @@ class Finder:
             self.apply_filter(text)
 
     def submitted(self, mode: Mode, text: str) -> None:
-        """Enter: the next match; a filter stays on (and the bar with it) while the log takes the keys."""
+        """Enter: the next match; the bar stays (with the count, or while a filter is on) and the log takes
+        the keys, so n and N move between matches."""
         if mode == "find":
             self.next(forward=True)
+            if self.log is not None:
+                self.log.focus()
         else:
             self.apply_filter(text)
             if self.log is not None:
                 self.log.focus()
             if not self.filter_text:
                 self.bar.close()
+
+    @property
+    def showing(self) -> bool:
+        return self.bar.has_class("-open")
 
     def closed(self, mode: Mode) -> None:
         """Esc: close the bar; a filter is cleared."""

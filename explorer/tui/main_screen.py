@@ -80,6 +80,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+t", "toggle_clock", "Clock", priority=True, show=False),
         Binding("f2", "limits", "Limits", show=False),
         Binding("slash", "find", "Find"),
+        Binding("escape", "close_find", "Close find", show=False),
         Binding("n", "find_next", "Next match", show=False),
         Binding("N", "find_previous", "Previous match", show=False),
         Binding("f", "filter", "Filter", show=False),
@@ -206,6 +207,9 @@ class MainScreen(Screen[None]):
                         markup=False)
         self.action_clear()
         self.show_events_for(request.mode)
+        if self.has_class("-narrow") and self.query_one(DemoPanel).display:
+            self.show_panel(False)  # on a narrow terminal the stream needs every column: ctrl+b brings it back
+            self.log_widget.focus()
         self.session.start(request)
         self._silence_noted = None
         if request.url:
@@ -231,7 +235,7 @@ class MainScreen(Screen[None]):
         self.workers.cancel_group(self, "stream")
         self.flush()  # what the engine made before the stop
         self.log_widget.add_rows([Note(f"■ stopped by you after {plural(self.session.stats.records, 'record')} "
-                                       f"and {self.session.elapsed:.2f} s")])
+                                       f"and {fmt_ms(self.session.elapsed)}")])
         self.query_one(StatusBar).show(self.session)
 
     @on(RequestBar.ModeChanged)
@@ -332,6 +336,11 @@ class MainScreen(Screen[None]):
     def action_filter(self) -> None:
         """Show only rows of some kinds or holding some words; the bar stays while the filter is on."""
         self.finder.open("filter", self.searched_log())
+
+    def action_close_find(self) -> None:
+        """Esc outside the bar closes it too (and clears a filter)."""
+        if self.finder.showing:
+            self.finder.closed(self.finder.bar.mode)
 
     def action_find_next(self) -> None:
         self._say(self.finder.next(forward=True))

@@ -128,6 +128,8 @@ class StreamSession:
         self.timing = TimingStage()
         self.response: Record | None = None
         self.final: Record | None = None
+        self.skipped = 0  # records of this run counted but not sent (a firehose outruns the screen)
+        self.gaps: list[tuple[int, int]] = []  # where the last take left records out: (index, count)
         self.started: float | None = None
         self.finished: float | None = None
 
@@ -142,9 +144,19 @@ class StreamSession:
 
     @property
     def elapsed(self) -> float:
+        """Seconds the run took: the stream's own duration once it ended, else the time since the start."""
+        if self.final is not None:
+            return self.final.summary.duration
         if self.started is None:
             return 0.0
         return (self.finished or perf_counter()) - self.started
+
+    @property
+    def ttfb(self) -> float | None:
+        """Time to first byte: on the wire once the stream ended (its summary's), else its first record's."""
+        if self.final is not None and self.final.summary.ttfb is not None:
+            return self.final.summary.ttfb
+        return self.stats.ttfb
 
     @property
     def last_arrival(self) -> float:
@@ -172,6 +184,7 @@ class StreamSession:
         self.rate = RateMeter()
         self.timing = TimingStage(request.stall_seconds)
         self.response = self.final = None
+        self.skipped, self.gaps = 0, []
         self.started, self.finished = perf_counter(), None
 
     def stop(self) -> bool:
@@ -198,12 +211,19 @@ class StreamSession:
         self.engine.close()
 
     def take(self) -> list[Record]:
-        """The records the engine sent since the last take (and, from their batches, the run's figures)."""
+        """The records the engine sent since the last take (and, from their batches, the run's figures).
+
+        `gaps` says where records the engine counted but did not send were left out: (index, count).
+        """
         batches = self.inbox.take()
         if not self.inbox.open:
             self.inbox = Inbox(open=False)  # a batch racing the stop is dropped, not shown after it
         records: list[Record] = []
+        self.gaps = []
         for batch in batches:
+            if batch.skipped > self.skipped:
+                self.gaps.append((len(records) + batch.gap_at, batch.skipped - self.skipped))
+                self.skipped = batch.skipped
             records += batch.records
         if batches:
             self.stats, self.timing = batches[-1].stats, batches[-1].timing

@@ -14,6 +14,7 @@ from typing import AsyncIterator
 from ..body import Body
 from ..context import StreamContext
 from ..errors import StreamError
+from ..format import plural
 from ..record import Flag, Kind, Record
 from ..request import StreamRequest
 
@@ -21,7 +22,8 @@ from ..request import StreamRequest
 def _too_long(cap: int, lines: int) -> StreamError:
     return StreamError(
         "line_too_long",
-        f"A line grew past the {cap:,} byte line cap after {lines} complete lines (raise it with --max-line).",
+        f"A line grew past the {cap:,} byte line cap after {plural(lines, 'complete line')} "
+        "(raise it with --max-line).",
     )
 
 

@@ -67,11 +67,13 @@ class ChunkLog(RingLog[Record | Note]):
     """
 
     def wraps(self, row: Record | Note) -> bool:
-        return isinstance(row, Note) or row.kind in FINAL_KINDS
+        return isinstance(row, Note) or row.kind in FINAL_KINDS or row.kind is Kind.RESPONSE
 
     def wrapped_text(self, row: Record | Note) -> Wrapped:
         if isinstance(row, Note):
             return Wrapped(" ", sanitize(row.text, NOTE_LENGTH), "chunk-log--note")
+        if row.kind is Kind.RESPONSE:
+            return Wrapped(" ", response_line(row), "chunk-log--response")
         if row.kind is Kind.END:
             return Wrapped(" ✔ ", final_line(row), "chunk-log--end")
         return Wrapped(" ✖ ", final_line(row), "chunk-log--error")

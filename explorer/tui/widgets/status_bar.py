@@ -47,7 +47,7 @@ def figures(session: StreamSession, *, rate: bool = True, gaps: bool = True) -> 
     if silence is not None:
         shown.append(Figure(Text(f" silent for {silence:.1f} s ", style=BADGE), badge=True))
     shown += [
-        Figure(Text.assemble("TTFB ", (fmt_ms(stats.ttfb), "bold"))),
+        Figure(Text.assemble("TTFB ", (fmt_ms(session.ttfb), "bold"))),
         Figure(Text(plural(stats.records, "record"), style="bold")),
         Figure(Text(fmt_bytes(stats.bytes), style="bold")),
     ]
