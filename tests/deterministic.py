@@ -48,16 +48,20 @@ class DeterministicSession(StreamSession):
     """Shows records with fixed times and a fixed elapsed time."""
 
     arrivals = TimeBuckets()
+    fixed_timing = TimingStage()
 
     def start(self, request: StreamRequest) -> None:
         super().start(request)
-        self.arrivals = TimeBuckets()
+        self.arrivals, self.fixed_timing = TimeBuckets(), TimingStage()
 
     def take(self) -> list[Record]:
-        """The records with fixed times, and arrivals over time counted from those times."""
+        """The records with fixed times, and arrivals and gap figures counted from those times
+        (the engine's figures hold the real ones, which a busy machine changes)."""
         batch = [fixed(record) for record in super().take()]
-        self.arrivals.add_run([record for record in batch if record.kind in DATA_KINDS])
-        self.stats.arrivals = self.arrivals
+        data = [record for record in batch if record.kind in DATA_KINDS]
+        self.arrivals.add_run(data)
+        self.fixed_timing.gaps.add_many([record.gap for record in data if record.seq])
+        self.stats.arrivals, self.timing = self.arrivals, self.fixed_timing
         return batch
 
     def drain(self) -> list[Record]:
