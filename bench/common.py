@@ -20,18 +20,20 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def demo_server_process() -> Iterator[str]:
+def demo_server_process(pin_client: bool = True) -> Iterator[str]:
     """`explorer serve --port 0` in a child process, so server and client each get a core.
 
     With two or more cores the server is pinned to the first and this process
-    to the second, which keeps run-to-run noise down.
+    to the second, which keeps run-to-run noise down. `pin_client=False` gives
+    this process every core back, as on a person's machine: the app's engine
+    process and UI then run side by side instead of taking turns on one core.
     """
     cores = sorted(os.sched_getaffinity(0))
     pin = len(cores) >= 2
     proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=(lambda: os.sched_setaffinity(0, {cores[0]})) if pin else None)
-    if pin:
+    if pin and pin_client:
         os.sched_setaffinity(0, {cores[1]})
     try:
         first = proc.stdout.readline()

@@ -270,9 +270,5 @@ if __name__ == "__main__":
     parser.add_argument("--ticks", type=int, default=250, help="ticks per scenario (default 250)")
     parser.add_argument("--interval", type=float, default=0.02, help="seconds between ticks (default 0.02)")
     args = parser.parse_args()
-    cores = os.sched_getaffinity(0)
-    with demo_server_process() as base_url:
-        # The server keeps its core; the client gets every core back, as on a person's machine: pinned to
-        # one core, the engine thread waits for the UI thread's time slice (4-5 ms) before it can stamp.
-        os.sched_setaffinity(0, cores)
+    with demo_server_process(pin_client=False) as base_url:
         asyncio.run(main(base_url, args.ticks, args.interval))

@@ -111,9 +111,5 @@ if __name__ == "__main__":
     parser.add_argument("--line", type=int, default=64, help="bytes per line (default 64)")
     parser.add_argument("--runs", type=int, default=5, help="best of N interleaved runs (default 5)")
     args = parser.parse_args()
-    cores = os.sched_getaffinity(0)
-    with demo_server_process() as base_url:
-        # The server keeps its core; the app gets every core back, as on a person's machine, where its engine
-        # process and its UI run side by side (pinned to one core, they would take turns).
-        os.sched_setaffinity(0, cores)
+    with demo_server_process(pin_client=False) as base_url:
         asyncio.run(main(base_url, args.mb, args.line, args.runs))

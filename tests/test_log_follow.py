@@ -15,8 +15,9 @@ from explorer.core import Kind, Record, StreamRequest
 from explorer.core.record import Flag, Phases, Summary
 from explorer.core.rows import final_line
 from explorer.tui.ring import LineMap
+from explorer.tui.widgets.cells import cell
 from explorer.tui.widgets.chunk_log import ChunkLog, Note
-from explorer.tui.widgets.ring_log import RingLog, cell
+from explorer.tui.widgets.ring_log import RingLog
 
 from .apps import app_for, records, screen_lines, until_ended
 

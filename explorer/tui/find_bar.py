@@ -15,7 +15,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import Input, Label
 
 from ..core import Record
@@ -70,7 +69,7 @@ def parse_filter(text: str, row_text: Callable[[Any], str]) -> Callable[[Any], b
 
 
 class FindBar(Horizontal):
-    """One line: a prompt, the text field, and the match count. Posts what the person asks for."""
+    """One line: a prompt, the text field, and the match count; its `finder` acts on what is typed."""
 
     DEFAULT_CSS = """
     FindBar {
@@ -102,32 +101,10 @@ class FindBar(Horizontal):
 
     BINDINGS = [Binding("escape", "close", "Close", show=False)]
 
-    class Changed(Message):
-        """The text changed (find as you type, or a filter to preview)."""
-
-        def __init__(self, mode: Mode, text: str) -> None:
-            super().__init__()
-            self.mode = mode
-            self.text = text
-
-    class Submitted(Message):
-        """Enter: the next match, or apply the filter."""
-
-        def __init__(self, mode: Mode, text: str) -> None:
-            super().__init__()
-            self.mode = mode
-            self.text = text
-
-    class Closed(Message):
-        """Esc: the bar closes (a filter is cleared)."""
-
-        def __init__(self, mode: Mode) -> None:
-            super().__init__()
-            self.mode = mode
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode: Mode = "find"
+        self.finder = Finder(self)  # what the typed text does to the log the bar was opened on
 
     def compose(self) -> ComposeResult:
         yield Label(PROMPTS["find"], id="find-prompt", markup=False)
@@ -157,17 +134,17 @@ class FindBar(Horizontal):
         self.query_one("#find-count", Label).update(text)
 
     def action_close(self) -> None:
-        self.post_message(self.Closed(self.mode))
+        self.finder.closed(self.mode)
 
     @on(Input.Changed, "#find-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(self.mode, event.value))
+        self.finder.changed(self.mode, event.value)
 
     @on(Input.Submitted, "#find-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Submitted(self.mode, event.value))
+        self.finder.submitted(self.mode, event.value)
 
 
 def is_stall(row: Any) -> bool:

@@ -39,12 +39,12 @@ from ..options import Options
 from . import collector
 from .compare import CompareScreen, PairPicker
 from .feed import FLUSH_HZ, LiveFeed
-from .find_bar import FindBar, Finder
+from .find_bar import FindBar
 from .limits import LimitsScreen
 from .ring import Ring
 from .save import SaveScreen, saved_sentence, shown_path, write_jsonl
 from .session import RecordingFailed, StreamEnded, StreamResponded, StreamSession
-from .widgets.chunk_log import ChunkLog, Note
+from .widgets.chunk_log import ChunkLog, Note, arrivals_title
 from .widgets.demo_panel import DemoPanel
 from .widgets.event_view import EventView
 from .widgets.headers_view import HeadersView
@@ -144,7 +144,7 @@ class MainScreen(Screen[None]):
         self.log_widget.border_title = arrivals_title(absolute=False)
         self.events_widget.border_title = "Events  (ijson / SSE / WebSocket messages)"
         self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept)
-        self.finder = Finder(self.query_one(FindBar))
+        self.finder = self.query_one(FindBar).finder
         self.set_interval(1 / FLUSH_HZ, self.flush)
         self.query_one(StatusBar).show(self.session)
         # Everything built so far lives as long as the app: keep it out of the
@@ -356,18 +356,6 @@ class MainScreen(Screen[None]):
         if sentence:
             self.notify(sentence, timeout=3, markup=False)
 
-    @on(FindBar.Changed)
-    def find_changed(self, message: FindBar.Changed) -> None:
-        self.finder.changed(message.mode, message.text)
-
-    @on(FindBar.Submitted)
-    def find_submitted(self, message: FindBar.Submitted) -> None:
-        self.finder.submitted(message.mode, message.text)
-
-    @on(FindBar.Closed)
-    def find_closed(self, message: FindBar.Closed) -> None:
-        self.finder.closed(message.mode)
-
     def show_timeline(self) -> None:
         """Redraw the timeline tab, only while it is the one on screen."""
         if self.query_one("#tabs", TabbedContent).active == "timeline-tab":
@@ -504,8 +492,3 @@ class MainScreen(Screen[None]):
                             lambda: self.action_jump("stall", True))
         yield SystemCommand("Next error", "Move the cursor to the next error or broken chunk (e; E for the previous)",
                             lambda: self.action_jump("error", True))
-
-
-def arrivals_title(absolute: bool) -> str:
-    """The log's title, naming its time column."""
-    return f"Arrivals  (#, {'time of day' if absolute else 'time since request'}, +gap, size, preview)"

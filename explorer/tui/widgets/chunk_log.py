@@ -16,7 +16,8 @@ from ...core.format import fmt_bytes, fmt_ms
 from ...core.record import DATA_KINDS, FINAL_KINDS
 from ...core.rows import META_KINDS, data_row, final_line, meta_line, response_line
 from ...core.sanitize import sanitize
-from .ring_log import RingLog, Wrapped, cell
+from .cells import Wrapped, cell
+from .ring_log import RingLog
 
 LOG_KINDS = frozenset((Kind.RESPONSE, *META_KINDS, Kind.FRAMING, *DATA_KINDS, Kind.END, Kind.ERROR))
 _LABELS = {kind: f"{kind.value} " for kind in Kind}
@@ -131,3 +132,8 @@ class ChunkLog(RingLog[Record | Note]):
         if columns.note:
             segments.append(Segment(f" {columns.note}", style("chunk-log--detail")))
         return segments
+
+
+def arrivals_title(absolute: bool) -> str:
+    """The log's title, naming its time column."""
+    return f"Arrivals  (#, {'time of day' if absolute else 'time since request'}, +gap, size, preview)"

@@ -7,7 +7,8 @@ from typing import ClassVar
 from rich.segment import Segment
 
 from ...core.rows import EventRow
-from .ring_log import RingLog, cell
+from .cells import cell
+from .ring_log import RingLog
 
 
 class EventView(RingLog[EventRow]):
