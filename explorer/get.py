@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import io
 import os
@@ -14,16 +15,19 @@ from typing import IO, Iterator
 
 from .core import Kind, Record, open_stream
 from .core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, phases_line, plural
+from .core.heads import verbose_text
 from .core.jsonl import JsonlRecorder, jsonl_lines
 from .core.record import DATA_KINDS, FINAL_KINDS
 from .core.rows import META_KINDS, Row, data_row, event_rows, final_line, meta_line, response_line
 from .core.sanitize import sanitize
+from .core.secrets import SecretError
 from .core.timing import TimeBuckets, TimingStage
 from .options import Options, UsageError, add_output_arguments, add_request_arguments, parse_options
 
 EXIT_OK, EXIT_STREAM_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_OUTPUT_FAILED = 1  # stdout or the -o file could not be written
 EXIT_READER_LEFT = 128 + 13  # stdout's reader left (`| head`): what a tool killed by SIGPIPE reports
+HEAD_KINDS = frozenset((Kind.RESPONSE, Kind.REDIRECT, Kind.INFORMATIONAL))
 HEADER = f"{'kind':<8}{'#':>8} {'time':>11} {'+gap':>11} {'size':>10}  preview\n"
 
 
@@ -32,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default text)")
     add_output_arguments(parser)
     parser.add_argument("--stats", action="store_true", help="print gap statistics and rates after the stream")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print the request as sent and the response heads to stderr, as curl -v does "
+                             "(credentials masked)")
 
 
 def text_row(label: str, seq: int, t: float, gap: float, size: int | None, text: str) -> str:
@@ -71,9 +78,10 @@ class TextPrinter:
             write(response_line(record) + "\n" + HEADER)
         elif kind in META_KINDS:
             write(meta_line(record) + "\n")
-        elif kind is Kind.FRAMING:
+        elif kind is Kind.FRAMING or kind is Kind.CONTROL:
             row = data_row(record)
-            write(text_row(row.label, row.seq, row.t, row.gap, row.size, row.text))
+            note = f"  {row.note}" if row.note else ""
+            write(text_row(row.label, row.seq, row.t, row.gap, row.size, row.text + note))
         elif kind in FINAL_KINDS:
             summary = record.summary
             write(final_line(record) + "\n")
@@ -191,7 +199,8 @@ def output_failed(failure: OutputFailed, output_name: str | None) -> int:
 
 
 async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, show_stats: bool = False,
-                    base_url: str | None = None, interrupt: Interrupt | None = None) -> Record | None:
+                    base_url: str | None = None, interrupt: Interrupt | None = None,
+                    verbose: bool = False) -> Record | None:
     """Run one stream, printing each record as the engine made it; return the final record."""
     request = options.on_demo(base_url) if base_url else options.request
     timing = TimingStage(request.stall_seconds) if show_stats else None
@@ -205,6 +214,9 @@ async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, sh
                 last = record
                 if record.kind in FINAL_KINDS:
                     interrupt.streaming = False  # a Ctrl-C from here on only sets the exit status
+                elif verbose and record.kind in HEAD_KINDS:
+                    sys.stderr.write(verbose_text(record))
+                    sys.stderr.flush()
                 try:
                     if printer:
                         printer(record)
@@ -222,15 +234,15 @@ async def stream_to(options: Options, fmt: str, output: JsonlRecorder | None, sh
     return last
 
 
-async def _run(options: Options, fmt: str, stats: bool, output: JsonlRecorder | None) -> int:
+async def _run(options: Options, fmt: str, stats: bool, output: JsonlRecorder | None, verbose: bool) -> int:
     interrupt = Interrupt()
     if options.demo:
         from .demo import BackgroundDemoServer
 
         async with BackgroundDemoServer() as server:  # its own loop: its pacing is not bent by ours
-            final = await stream_to(options, fmt, output, stats, server.url, interrupt)
+            final = await stream_to(options, fmt, output, stats, server.url, interrupt, verbose)
     else:
-        final = await stream_to(options, fmt, output, stats, interrupt=interrupt)
+        final = await stream_to(options, fmt, output, stats, interrupt=interrupt, verbose=verbose)
     if interrupt.pressed:
         print("explorer get: interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -244,6 +256,10 @@ def run(args: argparse.Namespace) -> int:
     output = None
     try:
         options = parse_options(args)  # usage errors before anything else
+        try:
+            options = dataclasses.replace(options, request=options.resolved())  # ${NAME} values, before sending
+        except SecretError as error:
+            raise UsageError(str(error)) from None
         if options.request.insecure:
             print("explorer get: warning: --insecure: TLS certificates are not verified.", file=sys.stderr)
         if options.output:
@@ -256,7 +272,7 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
         prepare_stdout(args.format)
         gc.freeze()  # the modules live as long as the process: a full collection mid-stream need not scan them
-        status = asyncio.run(_run(options, args.format, args.stats, output))
+        status = asyncio.run(_run(options, args.format, args.stats, output, args.verbose))
         if output is not None:
             try:
                 output.close()  # flushes nothing (line-buffered) unless a write was cut short

@@ -35,17 +35,26 @@ class Options:
     demo_path: str | None = None
     output: str | None = None  # also write JSONL records to this file
     append: bool = False  # add to `output` instead of starting it anew
+    env_file: str | None = None  # dotenv file for `${NAME}` references, read at each start
+
+    def resolved(self, request: StreamRequest | None = None) -> StreamRequest:
+        """`request` (default: the options' own) with its `${NAME}` values looked up; raises SecretError."""
+        from .core.secrets import environment, resolve
+
+        return resolve(request or self.request, environment(self.env_file))
 
     def on_demo(self, base_url: str) -> StreamRequest:
         """The request with the demo path resolved against the running demo server."""
         from .demo.catalog import demo_url
 
-        return dataclasses.replace(self.request, url=demo_url(base_url, self.demo_path or "/", self.request.mode))
+        if self.demo_path is None:  # a full URL given with --demo (from --curl): the server runs beside it
+            return self.request
+        return dataclasses.replace(self.request, url=demo_url(base_url, self.demo_path, self.request.mode))
 
 
 def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool = True) -> None:
     """Add URL and the request options to `parser`."""
-    parser.add_argument("url", nargs=None if url_required else "?", metavar="URL",
+    parser.add_argument("url", nargs="?", metavar="URL",
                         help="http(s):// or ws(s):// URL (with --demo: a path on the demo server)")
     parser.add_argument("-m", "--mode", choices=MODES, default="auto", help="read mode (default auto)")
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, metavar="N",
@@ -83,6 +92,23 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
     parser.add_argument("-k", "--insecure", action="store_true", help="skip TLS certificate verification")
     parser.add_argument("--cacert", metavar="FILE", default=None, help="trust the CA certificates in FILE")
     parser.add_argument("--demo", action="store_true", help="start the demo server in-process; URL is a path on it")
+    parser.add_argument("--curl", metavar="'curl ...'", default=None,
+                        help="take method, URL, headers and body from a curl command (as API docs print them)")
+    parser.add_argument("--env-file", metavar="FILE", default=None,
+                        help="dotenv file of variables for ${NAME} in the URL, headers and body "
+                             "(besides the environment)")
+    parser.add_argument("--show-secrets", action="store_true",
+                        help="show Authorization-like header values instead of masking them")
+    parser.add_argument("--proxy", metavar="URL", default=None,
+                        help="send through this HTTP proxy (overrides HTTP_PROXY and HTTPS_PROXY)")
+    parser.add_argument("--noproxy", metavar="HOSTS", default=None,
+                        help="comma-separated hosts to reach directly, '*' for all (overrides NO_PROXY)")
+    parser.add_argument("--subprotocol", action="append", default=[], metavar="NAME",
+                        help="WebSocket subprotocol to offer, repeatable")
+    parser.add_argument("--send", action="append", default=[], metavar="TEXT",
+                        help="WebSocket: send this message after connecting (after -d), repeatable")
+    parser.add_argument("--send-interval", type=float, default=0.0, metavar="S",
+                        help="WebSocket: seconds between the --send messages (default 0)")
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,6 +150,8 @@ def parse_options(args: argparse.Namespace, *, url_required: bool = True, mode: 
     url = url if url is not None else args.url
     demo_path = url if args.demo else None
     body = read_body(args.data)
+    if args.env_file and not Path(args.env_file).is_file():
+        raise UsageError(f"The env file {args.env_file!r} does not exist.")
     request = StreamRequest(
         url="" if args.demo else (url or ""),
         mode=mode or args.mode,
@@ -145,13 +173,33 @@ def parse_options(args: argparse.Namespace, *, url_required: bool = True, mode: 
         framing=args.framing,
         max_value=args.max_value,
         max_depth=args.max_depth,
+        subprotocols=args.subprotocol,
+        sends=args.send,
+        send_interval=args.send_interval,
+        proxy=args.proxy,
+        noproxy=args.noproxy,
+        show_secrets=args.show_secrets,
     )
-    problem = request.problem(url_required=url_required and not args.demo)
+    if args.curl is not None:
+        from .core.curl import CurlError, import_curl
+
+        try:
+            request = import_curl(args.curl, request)
+        except CurlError as error:
+            raise UsageError(str(error)) from None
+        # with --demo, a curl URL that is a path names a demo endpoint
+        demo_path = request.url if args.demo and request.url.startswith("/") else None
+        if demo_path:
+            request = dataclasses.replace(request, url="")
+    if url_required and not url and args.curl is None:
+        raise UsageError("Give a URL to stream (or a curl command with --curl).")
+    problem = request.problem(url_required=url_required and not (demo_path or (args.demo and args.curl is None)))
     if problem:
         raise UsageError(problem)
-    if url_required and args.demo and not demo_path:
+    if url_required and args.demo and args.curl is None and not demo_path:
         raise UsageError("With --demo, give a path on the demo server, for example /ndjson.")
     output, append = getattr(args, "output", None), getattr(args, "append", False)
     if append and not output:
         raise UsageError("--append adds to the file named by -o FILE: give -o too.")
-    return Options(request, demo=args.demo, demo_path=demo_path, output=output, append=append)
+    return Options(request, demo=args.demo, demo_path=demo_path, output=output,
+                   append=append, env_file=args.env_file)

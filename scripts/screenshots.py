@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,8 +105,51 @@ async def shoot_catalog() -> None:
         app.save_screenshot(filename="demo-catalog.svg", path=str(OUT))
 
 
+CHAT_CURL = """curl https://api.example.test/v1/chat/completions \\
+  -H "Content-Type: application/json" \\
+  -H "Authorization: Bearer $OPENAI_API_KEY" \\
+  -d '{"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": "Hi"}]}'
+"""
+
+
+async def shoot_editor() -> None:
+    """The request editor (F3) after pasting a chat-completions curl command from a provider's docs."""
+    app = ExplorerApp(Options(StreamRequest(url="", mode="sse")))
+    async with app.run_test(size=SIZE) as pilot:
+        from textual import events
+
+        app.query_one("#url").post_message(events.Paste(CHAT_CURL))
+        await pilot.pause(0.3)
+        await pilot.press("f3")
+        await pilot.pause(0.5)
+        app.save_screenshot(filename="request-editor.svg", path=str(OUT))
+
+
+async def shoot_websocket() -> None:
+    """A conversation on the demo's /ws/echo: messages sent (↑) and their echoes (↓)."""
+    app = ExplorerApp(Options(StreamRequest(url="", mode="ws"), demo=True, demo_path="/ws/echo"), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.query_one("#messages").display:
+                break
+        field = app.query_one("#message")
+        for text in ("hello", '{"subscribe": "ticker"}', "bye"):
+            field.value = text
+            field.focus()
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="websocket.svg", path=str(OUT))
+
+
 async def main() -> None:
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp()  # no history of yours in the pictures
     OUT.mkdir(exist_ok=True)
+    await shoot_editor()
+    print("wrote screenshots/request-editor.svg")
+    await shoot_websocket()
+    print("wrote screenshots/websocket.svg")
     for name, path, mode in SHOTS:
         await shoot_stream(name, path, mode)
         print(f"wrote screenshots/{name}.svg")

@@ -88,6 +88,8 @@ async def test_80x24_with_the_panel_open_still_shows_the_whole_bar() -> None:
     app = ExplorerApp(Options(StreamRequest("", mode="chunked"), demo=True))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.server.running)
+        await until(pilot, lambda: app.query_one("RequestBar").has_class("-tight"))
+        await pilot.pause()  # the layout the tight class makes
         assert_fits(app, ["#demo", *BAR, "#chunk-size", "StatusBar", "#tabs", "Footer"])
         await pilot.press("ctrl+b")
         assert not app.query_one("#demo").display and app.focused is app.query_one("#url")

@@ -174,7 +174,7 @@ async def test_app_shortcuts_work_from_the_url_field_and_elsewhere(demo_url: str
         await pilot.press("ctrl+g")
         assert session.state == "stopped"
         keys = [key for key, _ in unfocused]
-        assert keys[:7] == ["ctrl+r", "ctrl+g", "ctrl+b", "ctrl+s", "ctrl+o", "slash", "ctrl+q"]
+        assert keys[:8] == ["ctrl+r", "ctrl+g", "ctrl+b", "ctrl+s", "ctrl+o", "f3", "slash", "ctrl+q"]
 
 
 async def test_the_main_screen_keys_do_not_act_under_the_save_dialog(demo_url: str) -> None:

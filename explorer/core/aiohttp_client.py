@@ -4,24 +4,34 @@ Bodies are read as sent (`auto_decompress` off) and decoded in `decoding.py`,
 the same way for every mode. A protocol subclass stamps each socket read
 that carries body bytes, so first and last byte mean the wire whatever a mode
 does with the bytes. Every hop gets a fresh connection, so its phases are its own.
+
+Proxies follow `proxy.py`'s rules, not aiohttp's (`trust_env` stays off):
+an http:// target goes to the proxy in absolute form, an https:// one
+through a CONNECT tunnel. aiohttp traces neither the proxy's DNS nor the
+CONNECT, so DNS is marked by the resolver, and connect spans the proxy
+connection, the tunnel and TLS.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from time import perf_counter
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.client_proto import ResponseHandler
 from aiohttp.http_exceptions import LineTooLong
+from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from .body import ByteReader
 from .context import StreamContext
 from .errors import TRAILERS, StreamError, header_cap_error
-from .headers import wire_text
+from .headers import header_values, wire_text
 from .parser_errors import forward_parser_errors
+from .proxy import proxy_to_use
 from .request import DEFAULT_MAX_HEADER_SIZE, StreamRequest
 from .wire_client import Head
 
@@ -138,12 +148,14 @@ class AiohttpClient:
         self.request, self.ctx = request, ctx
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=request.connect_timeout,
                                         sock_read=request.idle_timeout)
-        connector = aiohttp.TCPConnector(force_close=True)
+        self._resolver = MarkingResolver(ctx)
+        connector = aiohttp.TCPConnector(force_close=True, resolver=self._resolver)
         connector._factory = self._new_handler  # type: ignore[assignment]
         self._loop = asyncio.get_running_loop()
         self._handler: StampingHandler | None = None
         self.session = aiohttp.ClientSession(
             timeout=timeout, auto_decompress=False, trace_configs=[phase_tracer(ctx)], connector=connector,
+            trust_env=False,  # proxy.py's rules decide the proxy, not aiohttp's reading of the environment
             max_line_size=request.max_header_size, max_field_size=request.max_header_size,
             max_headers=request.max_header_size // 4,  # the byte cap governs, not a count
         )
@@ -151,9 +163,27 @@ class AiohttpClient:
 
     async def send(self, url: URL, method: str, headers: list[tuple[str, str]], body: bytes | None) -> AiohttpHop:
         ssl = self.request.ssl_context()
+        proxy = proxy_to_use(self.request, url)
+        via: dict[str, Any] = {}
+        if proxy is not None:
+            via["proxy"] = proxy.url
+            if proxy.authorization and url.scheme == "https":  # on the CONNECT request
+                via["proxy_headers"] = {"Proxy-Authorization": proxy.authorization}
+            elif proxy.authorization and not header_values(headers, "Proxy-Authorization"):
+                headers = [*headers, ("Proxy-Authorization", proxy.authorization)]  # on the request itself
         try:
             resp = await self.session.request(method, url, headers=headers or None, data=body,
-                                              ssl=True if ssl is None else ssl, allow_redirects=False)
+                                              ssl=True if ssl is None else ssl, allow_redirects=False, **via)
+        except aiohttp.ClientHttpProxyError as error:
+            assert proxy is not None
+            raise proxy.refused(error.status, wire_text(error.message)) from None
+        except aiohttp.ClientProxyConnectionError as error:
+            assert proxy is not None
+            raise proxy.unreachable(error.os_error) from None
+        except aiohttp.ClientConnectorDNSError as error:
+            if proxy is None:
+                raise
+            raise proxy.unresolved(str(error.os_error.strerror or error.os_error)) from None
         except aiohttp.ClientResponseError as error:
             cause = error.__cause__
             if isinstance(cause, LineTooLong) or isinstance(getattr(cause, "__cause__", None), LineTooLong):
@@ -171,20 +201,43 @@ class AiohttpClient:
 
     async def close(self) -> None:
         await self.session.close()
+        await self._resolver.close()
+
+
+class MarkingResolver(AbstractResolver):
+    """aiohttp's default resolver, marking DNS on the stream context: also for a proxy's host, which
+    aiohttp resolves without trace hooks. IP literals never reach a resolver, so they mark no DNS."""
+
+    def __init__(self, ctx: StreamContext) -> None:
+        self._ctx = ctx
+        self._resolver = DefaultResolver()
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        self._ctx.mark("dns_start")
+        addresses = await self._resolver.resolve(host, port, family)
+        self._ctx.mark("dns_end")
+        return addresses
+
+    async def close(self) -> None:
+        await self._resolver.close()
 
 
 def phase_tracer(ctx: StreamContext) -> aiohttp.TraceConfig:
-    """aiohttp hooks that note DNS, connect and request-sent times on the stream context."""
+    """aiohttp hooks that note connect and request-sent times on the stream context (DNS: `MarkingResolver`)."""
     trace = aiohttp.TraceConfig()
     hooks = {
-        "dns_start": trace.on_dns_resolvehost_start,
-        "dns_end": trace.on_dns_resolvehost_end,
         "connect_start": trace.on_connection_create_start,
         "connect_end": trace.on_connection_create_end,
         "sent": trace.on_request_headers_sent,
     }
     for phase, signal in hooks.items():
         signal.append(_marker(ctx, phase))
+
+    async def headers_sent(session: object, context: object, params: aiohttp.TraceRequestHeadersSentParams) -> None:
+        ctx.sent_headers = list(params.headers.items())  # what aiohttp wrote, Host and Content-Length included
+
+    trace.on_request_headers_sent.append(headers_sent)
     return trace
 
 

@@ -42,6 +42,7 @@ class StreamContext:
         self.marks: dict[str, float] = {}
         self.side: list[Record] = []  # records the body reader made between a mode's records (framing, trailers)
         self.arrivals: Callable[[], tuple[float | None, float | None]] | None = None  # wire first/last byte
+        self.sent_headers: list[tuple[str, str]] | None = None  # the last request's headers, as the client wrote them
 
     def byte_span(self) -> tuple[float | None, float | None]:
         """First and last body byte (seconds since `t0`): on the wire when the client stamps them,

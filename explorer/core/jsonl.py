@@ -72,6 +72,9 @@ def to_json_objects(record: Record) -> Iterator[dict[str, Any]]:
             yield {**base, **dataclasses.asdict(value)}
     elif record.kind is Kind.TRAILERS:
         yield {**base, "trailers": value}
+    elif record.kind is Kind.CONTROL:  # a WebSocket ping, pong or close frame (a close's code and reason as text)
+        yield {**base, "frame": value, **payload_fields(record.data),
+               "direction": "out" if int(record.flags) & _OUTGOING else "in"}
     elif value is not None:  # a wire chunk's extensions
         yield {**base, **payload_fields(record.data), **flag_fields(record), "extensions": value}
     else:

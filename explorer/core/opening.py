@@ -22,9 +22,10 @@ from .headers import header_value
 from .modes import REGISTRY
 from .modes.auto import mode_for_content_type
 from .opened import Opened
-from .record import Kind, Record, Response
+from .record import Kind, Record, Response, SentRequest
 from .redirects import Target, next_hop
 from .request import StreamRequest
+from .secrets import expand, expand_bytes, retemplate, shown_headers
 from .wire_client import Head, WireExchange
 
 
@@ -99,16 +100,21 @@ async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator
     try:
         ctx.start_clock()
         preamble: list[Record] = []
-        url = URL(request.url)
-        target = Target(url.with_user(None), request.method, _request_headers(request, url), request.body)
+        secrets = request.secrets
+        url = URL(expand(request.url, secrets))
+        headers = [(expand(name, secrets), expand(value, secrets)) for name, value in _request_headers(request, url)]
+        target = Target(url.with_user(None), request.method, headers, expand_bytes(request.body, secrets))
         followed = 0
         while True:
+            ctx.sent_headers = None
             async with ctx.until_deadline():
                 hop: Hop = await client.send(target.url, target.method, target.headers, target.body)
             if ctx.expired:
                 yield None
                 return
-            preamble += [ctx.record(Kind.INFORMATIONAL, head.t, value=_response(head, hop.url, request.mode, ctx))
+            sent = _sent(request, target, ctx)
+            preamble += [ctx.record(Kind.INFORMATIONAL, head.t, value=_response(head, hop.url, mode=request.mode,
+                                                                                  request=request, sent=sent, ctx=ctx))
                          for head in hop.informational]
             ctx.abort = hop.abort
             try:
@@ -118,8 +124,8 @@ async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator
                 raise
             if following is None:
                 break
-            preamble.append(ctx.record(Kind.REDIRECT, hop.head.t, value=_response(hop.head, hop.url, request.mode,
-                                                                                 ctx)))
+            preamble.append(ctx.record(Kind.REDIRECT, hop.head.t, value=_response(
+                hop.head, hop.url, mode=request.mode, request=request, sent=sent, ctx=ctx)))
             hop.release()
             target, followed = following, followed + 1
         ctx.arrivals = lambda: (hop.first_byte, hop.last_byte)
@@ -129,7 +135,8 @@ async def open_http(request: StreamRequest, ctx: StreamContext) -> AsyncIterator
         if head.status >= 400:
             mode = "any"
         ctx.marks["headers"] = head.t
-        response = ctx.record(Kind.RESPONSE, head.t, value=_response(head, hop.url, mode, ctx))
+        response = ctx.record(Kind.RESPONSE, head.t, value=_response(head, hop.url, mode=mode, request=request,
+                                                                     sent=sent, ctx=ctx))
         body = _body(hop, request, mode, ctx)
         reader = REGISTRY[mode].reader()
         check = http_status_error(head)
@@ -180,9 +187,31 @@ def _request_headers(request: StreamRequest, url: URL) -> list[tuple[str, str]]:
     return headers
 
 
-def _response(head: Head, url: str, mode: str, ctx: StreamContext) -> Response:
+def _response(head: Head, url: str, *, mode: str, request: StreamRequest, sent: SentRequest,
+              ctx: StreamContext) -> Response:
+    """The response record's value: what a person may see of it (credentials masked, secrets as references)."""
+    secrets = request.secrets
+    headers = shown_headers(head.headers, secrets, request.show_secrets)
     return Response(status=head.status, reason=head.reason, http_version=head.http_version,
-                    headers=headers_dict(head.headers), url=url, mode=mode, started_at=ctx.started_at)
+                    headers=headers_dict(headers), url=retemplate(url, secrets), mode=mode,
+                    started_at=ctx.started_at, request=sent)
+
+
+def _sent(request: StreamRequest, target: Target, ctx: StreamContext) -> SentRequest:
+    """The request as it went out: the client's own header list when it reported one."""
+    from .proxy import describe_proxy
+
+    headers = ctx.sent_headers
+    if headers is None:
+        url = target.url
+        host = (url.host or "") if url.is_default_port() else f"{url.host}:{url.port}"
+        headers = [("Host", host), *target.headers]
+        if target.body is not None:
+            headers.append(("Content-Length", str(len(target.body))))
+    secrets = request.secrets
+    return SentRequest(target.method, retemplate(str(target.url), secrets),
+                       shown_headers(headers, secrets, request.show_secrets),
+                       None if target.body is None else len(target.body), describe_proxy(request, target.url))
 
 
 class _Client(Protocol):

@@ -6,7 +6,9 @@ kind: bytes for data records, a `Response` for `response`, `informational`
 `sse`, a tuple of ijson events for `event`, the trailer fields (a dict) for
 `trailers`, the raw size line or CRLF bytes for `framing`, and a `Summary` for
 `end` and `error`. A wire-mode `chunk` carries its chunk extensions as sent
-(for example ";name=value") in `value`, None when it has none.
+(for example ";name=value") in `value`, None when it has none. A `control`
+record is a WebSocket ping, pong or close frame: its opcode name in `value`,
+its payload in `data` (for a close frame, the code and reason as text: "1000 bye").
 Per-record flags (stall, partial, framed...) are bits of `flags`, read through
 properties. The JSONL form lives in `jsonl.py`.
 """
@@ -29,6 +31,7 @@ class Kind(StrEnum):
     EVENT = "event"
     SSE = "sse"
     MESSAGE = "message"
+    CONTROL = "control"
     TOKEN = "token"
     TRAILERS = "trailers"
     FRAMING = "framing"
@@ -54,7 +57,7 @@ class Flag(IntFlag):
     DECODED = 32  # `data` is the decoded form of `size` bytes on the wire
     UNDECODED = 64  # decoding failed in this read; `data` is what decoded before the bad bytes
     BINARY = 128  # a binary WebSocket message
-    OUTGOING = 256  # a WebSocket message we sent
+    OUTGOING = 256  # a WebSocket message or control frame explorer sent
     CUT = 512  # `data` was cut to a cap; `full_size` has its real length
     PIECE = 1024  # wire mode: a piece of a chunk longer than --max-value, sent on as it arrived
 
@@ -74,6 +77,18 @@ class Response:
     url: str
     mode: str
     started_at: float  # epoch seconds when the request was sent
+    request: SentRequest | None = None  # the request this answers, as it went out
+
+
+@dataclass(frozen=True, slots=True)
+class SentRequest:
+    """A request as it went out: `${NAME}` values written as their references, credentials masked."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body_size: int | None = None
+    route: str = "direct"  # how it reached the server: "direct" or which proxy
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,15 @@ class StreamRequest:
     framing: bool = False  # read over the wire-level client and show the raw chunk framing
     max_value: int = DEFAULT_MAX_VALUE  # largest JSON value or SSE event held; longer wire chunks come in pieces
     max_depth: int = DEFAULT_MAX_DEPTH  # deepest JSON nesting
+    subprotocols: list[str] = field(default_factory=list)  # WebSocket subprotocols offered in the handshake
+    sends: list[str] = field(default_factory=list)  # WebSocket messages sent after connecting (after the body)
+    send_interval: float = 0.0  # seconds between those messages
+    proxy: str | None = None  # --proxy URL: overrides HTTP(S)_PROXY; "" means no proxy at all
+    noproxy: str | None = None  # --noproxy HOSTS: overrides NO_PROXY ("*" for every host)
+    show_secrets: bool = False  # do not mask Authorization-like header values
+    # The values of the `${NAME}` references in url, headers and body, resolved just before sending
+    # (core/secrets.py). Never shown, logged or written: only the clients expand them.
+    secrets: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def problem(self, url_required: bool = True) -> str | None:
         """A sentence saying why this request cannot be sent, or None when it can.
@@ -92,6 +101,8 @@ class StreamRequest:
             return "The value cap must be at least 1 byte."
         if self.max_depth < 1:
             return "The JSON depth cap must be at least 1 level."
+        if self.send_interval < 0:
+            return "The send interval must be 0 seconds or more."
         for name in ("connect_timeout", "idle_timeout", "max_time", "stall_seconds"):
             value = getattr(self, name)
             if value is not None and value <= 0:

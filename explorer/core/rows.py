@@ -26,7 +26,7 @@ class Row(NamedTuple):
     t: float
     gap: float
     size: int
-    label: str  # the kind, or for wire mode: chunk, partial or read
+    label: str  # the kind; for wire mode: chunk, partial or read; for a control frame: ping, pong or close
     text: str  # the payload preview
     stall: bool  # the gap before it is a stall
     framed: bool  # text is one HTTP chunk as framed: faces draw its edges
@@ -34,12 +34,20 @@ class Row(NamedTuple):
     note: str  # what else a reader must know (partial chunk, display cut)
 
 
+def direction(record: Record) -> str:
+    """A WebSocket message's or control frame's direction mark: `↑` sent by explorer, `↓` received."""
+    return "↑" if record.flags & Flag.OUTGOING else "↓"
+
+
 def data_row(record: Record, limit: int = PREVIEW_LENGTH) -> Row:
-    """The row of a chunk, line or message record, or of a `framing` record (its bytes, CR and LF spelled out)."""
+    """The row of a chunk, line or message record (a message's text led by its direction mark), or of a
+    `framing` record (its bytes, CR and LF spelled out) or a `control` record (labelled ping, pong or close)."""
     if record.kind is Kind.FRAMING:
         raw = (record.data or b"").decode("latin-1").replace("\r", "\\r").replace("\n", "\\n")
         return Row(record.seq, record.t, record.gap, record.size, "framing", sanitize(raw, limit),
                    False, False, False, "")
+    if record.kind is Kind.CONTROL:
+        return _control_row(record, limit)
     framed = record.framed
     if framed:
         label = "partial" if record.partial else "piece" if record.flags & Flag.PIECE else "chunk"
@@ -58,8 +66,26 @@ def data_row(record: Record, limit: int = PREVIEW_LENGTH) -> Row:
         notes.append("(piece of a chunk longer than the value cap)")
     if record.cut:
         notes.append(f"(first {fmt_bytes(len(record.data or b''))} kept)")
-    return Row(record.seq, record.t, record.gap, record.size, label, data_preview(record, limit),
-               record.stall, bool(framed), record.partial, " ".join(notes))
+    if record.kind is Kind.MESSAGE:
+        text = f"{direction(record)} {data_preview(record, limit - 2)}"
+    else:
+        text = data_preview(record, limit)
+    return Row(record.seq, record.t, record.gap, record.size, label, text, record.stall, bool(framed),
+               record.partial, " ".join(notes))
+
+
+def _control_row(record: Record, limit: int) -> Row:
+    """`ping ↓ …`, `pong ↑ …`, `close ↓ 1000 bye`: the frame's name, direction and payload (hex unless UTF-8)."""
+    data = record.data or b""
+    try:
+        data.decode("utf-8")
+        shown = sanitize(data, limit - 2)
+    except UnicodeDecodeError:
+        shown = "binary " + hex_preview(data)
+    name = sanitize(str(record.value or "control"), 8)
+    note = "(no status code)" if name == "close" and not data else ""
+    return Row(record.seq, record.t, record.gap, record.size, name, f"{direction(record)} {shown}".rstrip(),
+               False, False, False, note)
 
 
 class EventRow(NamedTuple):
@@ -68,7 +94,7 @@ class EventRow(NamedTuple):
     seq: int
     t: float
     gap: float
-    label: str  # ijson prefix, SSE id, or message number
+    label: str  # ijson prefix, SSE id, or a message's direction mark and number
     name: str  # ijson event, SSE event name, token, text or binary
     value: str  # safe display text, cut at PREVIEW_LENGTH
     record: Record | None = None  # the record it came from: its whole payload, as kept, for the inspector
@@ -97,7 +123,7 @@ def event_rows(record: Record, limit: int | None = None) -> Iterator[EventRow]:
             shown, name = hex_preview(record.data or b""), "binary"
         else:
             shown, name = sanitize(record.data), "text"
-        yield EventRow(record.seq, record.t, record.gap, f"#{record.seq}", name, shown, record)
+        yield EventRow(record.seq, record.t, record.gap, f"{direction(record)} #{record.seq}", name, shown, record)
 
 
 def response_line(record: Record) -> str:

@@ -18,10 +18,11 @@ from yarl import URL
 
 from .body import BufferedReader
 from .chunk_framing import ChunkFraming, Framing, Span
-from .connect import connect_socket, tls_context
+from .connect import connect_socket, connect_via, tls_context
 from .context import StreamContext
 from .errors import TRAILERS, ReadTimeout, StreamError, header_cap_error
 from .headers import header_values, wire_text
+from .proxy import Proxy, proxy_to_use
 from .record import Kind
 from .request import StreamRequest
 
@@ -69,6 +70,7 @@ class WireExchange:
         self._conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=request.max_header_size)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._forward_to: Proxy | None = None  # the http proxy the request goes to (absolute-form target)
         self._framing: ChunkFraming | None = None
         self._items: list[Framing | Span] = []
         self._head_leftover = False
@@ -96,12 +98,19 @@ class WireExchange:
         target = url.raw_path_qs or "/"
         host = url.raw_host or ""
         host = f"[{host}]" if ":" in host else host
-        fields = [("Host", host if url.is_default_port() else f"{host}:{url.port}"), *headers]
+        authority = host if url.is_default_port() else f"{host}:{url.port}"
+        fields = [("Host", authority), *headers]
+        proxy = self._forward_to
+        if proxy is not None:
+            target = f"{url.scheme}://{authority}{target}"
+            if proxy.authorization and not header_values(headers, "Proxy-Authorization"):
+                fields.append(("Proxy-Authorization", proxy.authorization))
         if not any(name.lower() == "connection" for name, _ in headers):
             fields.append(("Connection", "close"))  # one exchange per connection, as the aiohttp client does
         if body is not None:
             fields.append(("Content-Length", str(len(body))))
         conn = self._conn
+        self.ctx.sent_headers = fields
         try:
             out = conn.send(h11.Request(method=method, target=target, headers=fields))
             if body:
@@ -233,12 +242,18 @@ class WireExchange:
         return StreamError("bad_framing", f"The server sent malformed HTTP: {' '.join(text.split()).rstrip('.')}.")
 
     async def _connect(self, url: URL) -> None:
+        """Connect to the server, or to the proxy: a CONNECT tunnel for https, the proxy itself for http."""
         host, port = url.raw_host or "", url.port or 80
         ctx, request = self.ctx, self.request
         tls = url.scheme in ("https", "wss")
+        proxy = proxy_to_use(request, url)
         try:
             async with asyncio.timeout(request.connect_timeout):
-                sock = await connect_socket(host, port, ctx)
+                if proxy is not None and not tls:
+                    sock = await connect_socket(proxy.host, proxy.port, ctx, proxy)
+                    self._forward_to = proxy  # the request goes to the proxy, its target in absolute form
+                else:
+                    sock = await connect_via(request, host, port, ctx, scheme=url.scheme)  # direct or tunnelled
                 self._reader, self._writer = await asyncio.open_connection(
                     sock=sock, limit=READ_SIZE, ssl=tls_context(request) if tls else None,
                     server_hostname=host if tls else None,

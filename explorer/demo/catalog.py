@@ -28,6 +28,7 @@ class Endpoint:
     kind: str = "finite"  # finite, endless, fault or interactive
     group: str = "extras"
     methods: tuple[str, ...] = ("GET",)
+    sample_body: bytes | None = None  # JSON the app sends when this entry is picked (a POST)
 
     @property
     def example(self) -> str:
@@ -112,7 +113,7 @@ CATALOG: tuple[Endpoint, ...] = (
                                       _p("total", 16 * 1024 * 1024, 1 << 40, help="bytes in all, rounded up to whole writes; 0 = endless"))),
     Endpoint("/echo", "Echo the request body", "chunked", "Send a body (-X POST -d ...): it comes back in chunks after a summary line.",
              extras.echo, (_p("size", 1024, 1024 * 1024, min=1, help="bytes per chunk"),),
-             methods=("GET", "POST", "PUT", "PATCH")),
+             methods=("GET", "POST", "PUT", "PATCH"), sample_body=b'{"hello": "explorer"}'),
     Endpoint("/tick", "Ticks with send time", "json", "Every chunk carries the server's send time: compare it with the arrival stamp.",
              extras.tick, (count(20), interval(0.1), jitter())),
     Endpoint("/endless", "Endless counter", "lines", "Never ends: one line per interval until you stop it.",

@@ -1,4 +1,4 @@
-"""What the UI and the engine say to each other: run orders one way, batches the other."""
+"""What the UI and the engine say to each other: run, stop and send orders one way, batches the other."""
 
 from __future__ import annotations
 
@@ -35,6 +35,18 @@ class StopOrder:
     """Stop run number `run` (what it made so far stays with the UI)."""
 
     run: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendOrder:
+    """Send `data` on run number `run`'s WebSocket: a text message, or binary when `binary` (or not UTF-8).
+
+    Ignored when the run has no WebSocket open (not yet, no more, or an HTTP stream).
+    """
+
+    run: int
+    data: bytes
+    binary: bool = False
 
 
 @dataclass(frozen=True, slots=True)

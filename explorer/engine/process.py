@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import Callable
 
-from .messages import HEADER, RunOrder, StopOrder, frame
+from .messages import HEADER, RunOrder, SendOrder, StopOrder, frame
 
 QUIT_TIMEOUT = 3.0  # seconds the engine gets to close its captures and exit
 
@@ -65,6 +65,11 @@ class EngineProcess:
         """Stop a run; nothing more of it is delivered."""
         if self._runs.pop(run, None) is not None:
             self._order(StopOrder(run))
+
+    def send(self, run: int, data: bytes, binary: bool = False) -> None:
+        """Send a message on a run's WebSocket (the engine ignores it when the run has none open)."""
+        if run in self._runs:
+            self._order(SendOrder(run, data, binary))
 
     def close(self) -> None:
         """Stop every run and end the process once it has closed its captures."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Callable
 
+from ..core.modes.ws import Outgoing
 from ..loop_thread import LoopThread
 from .messages import RunOrder
 from .outbox import Captures, Source, run_order
@@ -23,6 +24,7 @@ class EngineThread:
         self.loop = LoopThread("explorer-engine")
         self.captures = Captures()
         self._runs: dict[int, Future[None]] = {}
+        self._outgoing: dict[int, Outgoing] = {}  # each run's way in for messages to send on its WebSocket
         self._stopped: set[int] = set()  # nothing more of these is delivered
 
     def warm(self) -> None:
@@ -35,18 +37,32 @@ class EngineThread:
             if order.run not in stopped:
                 deliver(message)
 
+        way_in = self._outgoing[order.run] = Outgoing()
         work = run_order(order, self.source, send, lambda: True, self.captures, copy_figures=True)
-        future = self.loop.submit(work)
+        future = self.loop.submit(way_in.within(work))
         self._runs[order.run] = future
-        future.add_done_callback(lambda _: self._runs.pop(order.run, None))
+
+        def ended(_: Future[None]) -> None:
+            self._runs.pop(order.run, None)
+            self._outgoing.pop(order.run, None)
+
+        future.add_done_callback(ended)
+
+    def send(self, run: int, data: bytes, binary: bool = False) -> None:
+        """Send a message on a run's WebSocket (ignored when the run has none open)."""
+        way_in = self._outgoing.get(run)
+        if way_in is not None and run in self._runs:
+            self.loop.loop.call_soon_threadsafe(way_in.send, data, binary)
 
     def stop(self, run: int) -> None:
         self._stopped.add(run)
+        self._outgoing.pop(run, None)
         future = self._runs.pop(run, None)
         if future is not None:
             future.cancel()
 
     def close(self) -> None:
         self._runs.clear()
+        self._outgoing.clear()
         self.loop.stop()
         self.captures.close()

@@ -1,7 +1,8 @@
 """The engine process: `python -m explorer.engine.worker FD`, started by `EngineProcess`.
 
-It reads run orders from the socket FD and answers with batches, each a
-pickled message behind a 4-byte length. Its GIL, its garbage collector and
+It reads run, stop and send orders from the socket FD and answers with
+batches, each a pickled message behind a 4-byte length. A send order goes to
+its run's `Outgoing`, the way in to the WebSocket that run has open. Its GIL, its garbage collector and
 its event loop serve the streams alone, so nothing the UI draws can delay a
 stamp. It ends when told to, or when the UI's end of the socket closes (the
 app quit or died). It never writes to the terminal: the UI owns it.
@@ -18,8 +19,9 @@ import socket
 import sys
 from functools import partial
 
+from ..core.modes.ws import Outgoing
 from ..core.stream import open_stream
-from .messages import HEADER, RunOrder, StopOrder, frame
+from .messages import HEADER, RunOrder, SendOrder, StopOrder, frame
 from .outbox import Captures, run_order
 
 # A stopped run (ctrl+k, a restart, quitting) still ends its capture with an `end` record: "interrupted".
@@ -40,6 +42,7 @@ async def serve(sock: socket.socket) -> None:
 
     captures = Captures()
     runs: dict[int, asyncio.Task[None]] = {}
+    outgoing: dict[int, Outgoing] = {}  # each run's way in for messages to send on its WebSocket
     try:
         while True:
             try:
@@ -50,8 +53,15 @@ async def serve(sock: socket.socket) -> None:
             if isinstance(order, RunOrder):
                 for run in [run for run, task in runs.items() if task.done()]:
                     del runs[run]
-                runs[order.run] = asyncio.create_task(run_order(order, read, send, can_send, captures))
+                    outgoing.pop(run, None)
+                way_in = outgoing[order.run] = Outgoing()
+                runs[order.run] = asyncio.create_task(
+                    way_in.within(run_order(order, read, send, can_send, captures)))
+            elif isinstance(order, SendOrder):
+                if order.run in outgoing:  # dropped unless the run's WebSocket is open
+                    outgoing[order.run].send(order.data, order.binary)
             elif isinstance(order, StopOrder):
+                outgoing.pop(order.run, None)
                 task = runs.pop(order.run, None)
                 if task is not None:
                     task.cancel()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from ..core.modes import MODES
+from ..core.secrets import SecretError
 from ..demo.catalog import PAIRS, find_pair
 from ..options import UsageError, add_request_arguments, parse_options
 
@@ -30,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError("Give two URLs (or two demo paths with --demo), or --pair NAME.")
             a = parse_options(args, mode=args.mode_a or args.mode)
             b = parse_options(args, mode=args.mode_b or args.mode, url=args.url_b)
+            a, b = (dataclasses.replace(side, request=side.resolved()) for side in (a, b))  # ${NAME} values
             app = ExplorerApp(compare=(a, b))
-    except UsageError as error:
+    except (UsageError, SecretError) as error:
         print(f"explorer compare: {error}", file=sys.stderr)
         return 2
     result = app.run()

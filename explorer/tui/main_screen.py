@@ -31,16 +31,22 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from ..core import Record, StreamRequest
-from ..core.format import fmt_ms, phases_line, plural
+from ..core.curl import CurlError, export_curl
+from ..core.format import fmt_bytes, fmt_ms, phases_line, plural
+from ..core.history import History
 from ..core.jsonl import JsonlRecorder
 from ..core.modes import REGISTRY
+from ..core.sanitize import sanitize
+from ..core.secrets import SecretError, is_secret
 from ..demo.catalog import CATALOG, ComparePair, demo_url
 from ..options import Options
 from . import collector
 from .compare import CompareScreen, PairPicker
+from .composer import Composer
 from .feed import FLUSH_HZ, LiveFeed
 from .find_bar import FindBar
 from .limits import LimitsScreen
+from .request_editor import Draft, RequestEditor
 from .ring import Ring
 from .save import SaveScreen, saved_sentence, shown_path, write_jsonl
 from .session import RecordingFailed, StreamEnded, StreamResponded, StreamSession
@@ -48,7 +54,9 @@ from .widgets.chunk_log import ChunkLog, Note, arrivals_title
 from .widgets.demo_panel import DemoPanel
 from .widgets.event_view import EventView
 from .widgets.headers_view import HeadersView
-from .widgets.request_bar import RequestBar
+from .widgets.message_bar import MessageBar
+from .widgets.request_bar import RequestBar, UrlField
+from .widgets.request_view import RequestView
 from .widgets.ring_log import RingLog
 from .widgets.status_bar import StatusBar
 from .widgets.timeline import Timeline
@@ -78,7 +86,9 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "compare", "Compare", priority=True),
         Binding("ctrl+n", "toggle_server", "Demo server", priority=True, show=False),
         Binding("ctrl+t", "toggle_clock", "Clock", priority=True, show=False),
+        Binding("f3", "edit_request", "Edit", priority=True),
         Binding("f2", "limits", "Limits", show=False),
+        Binding("f4", "copy_curl", "Copy as curl", show=False),
         Binding("slash", "find", "Find"),
         Binding("escape", "close_find", "Close find", show=False),
         Binding("n", "find_next", "Next match", show=False),
@@ -99,6 +109,7 @@ class MainScreen(Screen[None]):
         self.start_now = start
         self.initial_compare = compare
         self.session = StreamSession()
+        self.composer = Composer(options, History())
         self.kept: Ring[Record] = Ring(KEEP_RECORDS)
         self.recorder: JsonlRecorder | None = None
         self.saved_path: Path | None = None
@@ -117,16 +128,20 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield DemoPanel(id="demo")
             with Vertical(id="main"):
-                yield RequestBar(self.options.request.url, self.options.request.mode, self.options.request.chunk_size)
+                request = self.options.request
+                yield RequestBar(request.url, request.mode, request.chunk_size, request.method)
                 yield StatusBar()
                 with TabbedContent(id="tabs"):
                     with TabPane("Stream", id="stream-tab"):
                         yield ChunkLog(id="log")
                         yield EventView(id="events")
+                        yield MessageBar(id="messages")
                     with TabPane("Timeline", id="timeline-tab"):
                         yield Timeline(id="timeline")
                     with TabPane("Headers", id="headers-tab"):
                         yield HeadersView(id="headers")
+                    with TabPane("Request", id="request-tab"):
+                        yield RequestView(id="request-view")
                 yield FindBar(id="find")
         yield Footer(compact=True)
 
@@ -147,6 +162,7 @@ class MainScreen(Screen[None]):
         self.finder = self.query_one(FindBar).finder
         self.set_interval(1 / FLUSH_HZ, self.flush)
         self.query_one(StatusBar).show(self.session)
+        self.query_one(RequestBar).suggest(self.composer.history.urls())
         # Everything built so far lives as long as the app: keep it out of the
         # cyclic collector's scans, which otherwise grow with every record ingested.
         gc.freeze()
@@ -197,8 +213,28 @@ class MainScreen(Screen[None]):
 
     @on(RequestBar.StartRequested)
     def start_requested(self, message: RequestBar.StartRequested) -> None:
-        self.start_stream(dataclasses.replace(self.options.request, url=message.url, mode=message.mode,
-                                              chunk_size=message.chunk_size))
+        """Start exactly what is shown: the bar's URL and mode with the draft's method, headers and body."""
+        request = self.composer.request(message.url, message.mode, message.chunk_size)
+        try:
+            resolved = self.composer.resolved(request)
+        except SecretError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
+        if request.url and not request.problem():
+            self.remember(request)
+        self.start_stream(resolved)
+
+    def remember(self, request: StreamRequest) -> None:
+        """Keep a started request in the history, and say what history keeps of a typed-in credential."""
+        failed = self.composer.remember(request)
+        if failed is not None:
+            self.notify(f"History not saved: {failed.strerror or failed}.", severity="warning", markup=False)
+        typed = [name for name, value in request.headers if is_secret(name) and value and "${" not in value]
+        if typed:
+            names = ", ".join(typed)
+            self.notify(sanitize(f"History and copies keep a ${{NAME}} reference, never the {names} value you "
+                                 f"typed: write it as ${{NAME}} and set NAME in the environment or --env-file "
+                                 "to reuse it.", 400), markup=False, timeout=8)
 
     def start_stream(self, request: StreamRequest) -> None:
         """Clear the view and stream `request` in a new session run."""
@@ -211,6 +247,7 @@ class MainScreen(Screen[None]):
             self.show_panel(False)  # on a narrow terminal the stream needs every column: ctrl+b brings it back
             self.log_widget.focus()
         self.session.start(request)
+        self.query_one(RequestView).show(None)
         self._silence_noted = None
         if request.url:
             self.query_one(RequestBar).suggest([request.url])
@@ -233,6 +270,7 @@ class MainScreen(Screen[None]):
         if not self.session.stop():
             return
         self.workers.cancel_group(self, "stream")
+        self.query_one(MessageBar).display = False
         self.flush()  # what the engine made before the stop
         self.log_widget.add_rows([Note(f"■ stopped by you after {plural(self.session.stats.records, 'record')} "
                                        f"and {fmt_ms(self.session.elapsed)}")])
@@ -250,6 +288,11 @@ class MainScreen(Screen[None]):
     def on_stream_responded(self, message: StreamResponded) -> None:
         if message.session is self.session:
             self.query_one(HeadersView).show(message.response)
+            self.query_one(RequestView).show(message.response.response.request)
+            websocket = message.response.response.mode == "ws"
+            self.query_one(MessageBar).display = websocket
+            if websocket and (self.focused is None or self.focused is self.log_widget):
+                self.query_one("#message", Input).focus()  # a conversation: what is typed next is a message
             self.show_events_for(message.response.response.mode)
             for log in (self.log_widget, self.events_widget):
                 log.started_at = message.response.response.started_at
@@ -266,6 +309,7 @@ class MainScreen(Screen[None]):
         if message.session is not self.session:
             return
         self.flush()
+        self.query_one(MessageBar).display = False
         self.log_widget.add_rows([Note("phases: " + phases_line(message.final.summary.phases))])
         self.show_timeline()
         collector.collect_between_streams()
@@ -305,6 +349,7 @@ class MainScreen(Screen[None]):
         def chosen(request: StreamRequest | None) -> None:
             if request is not None:
                 self.options = dataclasses.replace(self.options, request=request)
+                self.composer.set_limits(request)
                 self.notify("Time limits apply from the next start (ctrl+r).", timeout=3)
 
         self.app.push_screen(LimitsScreen(self.options.request), chosen)
@@ -321,6 +366,70 @@ class MainScreen(Screen[None]):
         log.toggle_follow()
         if events.following != log.following:
             events.toggle_follow()
+
+    # -- the request ---------------------------------------------------------------
+
+    def shown_request(self) -> Draft:
+        """The draft with the request bar's URL and mode: what a start would send."""
+        bar = self.query_one(RequestBar)
+        return dataclasses.replace(self.composer.draft, request=self.composer.request(bar.url, bar.mode,
+                                                                                      bar.chunk_size))
+
+    def action_edit_request(self) -> None:
+        """Edit method, URL, query, headers, subprotocols and body; Start or Apply takes it as shown."""
+        def edited(result: tuple[Draft, bool] | None) -> None:
+            if result is None:
+                return
+            draft, start = result
+            self.composer.edited(draft)
+            self.query_one(RequestBar).fill(draft.request.url, draft.request.mode, draft.request.method)
+            if start:
+                self.action_start()
+
+        self.app.push_screen(RequestEditor(self.shown_request()), edited)
+
+    @on(RequestBar.EditRequested)
+    def edit_requested(self) -> None:
+        self.action_edit_request()
+
+    @on(UrlField.CurlPasted)
+    def curl_pasted(self, message: UrlField.CurlPasted) -> None:
+        """Import a pasted curl command into the request (the editor shows all of it)."""
+        try:
+            request = self.composer.imported(message.command)
+        except CurlError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=6)
+            return
+        self.query_one(RequestBar).fill(request.url, request.mode, request.method)
+        body = f" and a body of {fmt_bytes(len(request.body))}" if request.body is not None else ""
+        self.notify(sanitize(f"Imported curl: {request.method} {request.url} with "
+                             f"{plural(len(request.headers), 'header')}{body}. F3 shows it all; Enter starts.", 400),
+                    markup=False, timeout=5)
+
+    @on(UrlField.HistoryStep)
+    def history_step(self, message: UrlField.HistoryStep) -> None:
+        """Up and down in an empty URL field: the requests started before, newest first."""
+        bar = self.query_one(RequestBar)
+        entry = self.composer.recall(message.step)
+        if entry is None:
+            if self.composer.history.entries and message.step < 0:
+                bar.fill("", bar.mode, self.composer.draft.request.method)
+            return
+        bar.fill(entry.url, entry.mode, entry.method, browsing=True)
+
+    def action_copy_curl(self) -> None:
+        """Put the request as a curl command on the clipboard, credentials as `${NAME}` references."""
+        self.app.copy_to_clipboard(export_curl(self.shown_request().request))
+        self.notify("Copied as curl (credentials as ${NAME} references).", timeout=3, markup=False)
+
+    @on(MessageBar.Send)
+    def send_message(self, message: MessageBar.Send) -> None:
+        if not self.session.send(message.data, message.binary):
+            self.notify("Not sent: no WebSocket is open.", severity="warning", timeout=3)
+
+    @on(MessageBar.Refused)
+    def message_refused(self, message: MessageBar.Refused) -> None:
+        self.notify(message.reason, severity="error", markup=False, timeout=4)
 
     # -- find, filter, jump ------------------------------------------------------
 
@@ -390,7 +499,10 @@ class MainScreen(Screen[None]):
         base = await self.start_server()
         if base:
             endpoint = message.endpoint
-            self.query_one(RequestBar).fill(demo_url(base, endpoint.example, endpoint.mode), endpoint.mode)
+            url, body = demo_url(base, endpoint.example, endpoint.mode), endpoint.sample_body
+            method = "POST" if body is not None else "GET"
+            self.composer.reset(url, endpoint.mode, method, body)
+            self.query_one(RequestBar).fill(url, endpoint.mode, method)
             self.query_one("#url", Input).focus()
 
     def on_server_event(self, message: ServerEvent) -> None:
@@ -484,6 +596,9 @@ class MainScreen(Screen[None]):
         yield SystemCommand("Save records", "Write the kept records as JSONL", self.action_save)
         yield SystemCommand("Toggle clock", "Arrival times since the request, or as the time of day",
                             self.action_toggle_clock)
+        yield SystemCommand("Edit request", "Method, URL, query, headers and body (F3)", self.action_edit_request)
+        yield SystemCommand("Copy as curl", "The request as a curl command, credentials as ${NAME} (F4)",
+                            self.action_copy_curl)
         yield SystemCommand("Time limits", "Idle timeout, max time and stall threshold", self.action_limits)
         yield SystemCommand("Compare two streams", "Pick a demo pair to watch side by side", self.action_compare)
         yield SystemCommand("Find", "Find text in the kept rows (/, then n and N)", self.action_find)

@@ -196,6 +196,17 @@ class StreamSession:
         self.finished = perf_counter()
         return True
 
+    def send(self, data: bytes, binary: bool = False) -> bool:
+        """Send a message on the running WebSocket stream: text, or binary when `binary` (or not UTF-8).
+
+        False, and nothing is sent, when no WebSocket stream is running (before its response, too). The
+        message comes back as the run's next outgoing message record.
+        """
+        if self.state != "streaming" or not self.inbox.open or not self.mode.websocket:
+            return False
+        self.engine.send(self.run_number, data, binary)
+        return True
+
     def _end_run(self) -> None:
         if self.inbox.open:
             self.inbox.open = False

@@ -21,6 +21,7 @@ importing this module for its constants loads no server library.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -76,6 +77,9 @@ WS_MESSAGES: list[str | bytes] = [
     "\u00e9" * 1000,
 ]
 WS_CLOSE = (1000, "done")
+CHAT_KEY = "sk-test-4f9c2b7e1d3a55ee0f3a9"  # the chat server takes only this key
+CHAT_COOKIE = "c00kie-5ecret-value-77aa"  # and sets this cookie
+CHAT_TOKENS = ["Hel", "lo", " from", " the", " stream", "!"]
 
 
 def starlette_app() -> Any:
@@ -111,11 +115,42 @@ def starlette_app() -> Any:
     async def health(request: Any) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
+    async def chat(request: Any) -> Any:
+        """Shaped like a chat-completions API: it checks what it received and says what was wrong."""
+        from starlette.responses import JSONResponse
+
+        received = await request.body()
+        problems = []
+        if request.method != "POST":
+            problems.append(f"method {request.method}")
+        if request.headers.get("authorization") != f"Bearer {CHAT_KEY}":
+            problems.append("authorization")
+        if request.headers.get("content-type") != "application/json":
+            problems.append("content-type")
+        try:
+            body = json.loads(received)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("stream") is not True or not body.get("messages"):
+            problems.append("body")
+        if problems:
+            return JSONResponse({"error": {"message": "wrong " + ", ".join(problems)}}, status_code=400)
+
+        async def chunks() -> Any:
+            for i, token in enumerate(CHAT_TOKENS):
+                if i:
+                    await asyncio.sleep(PACE / 4)
+                delta = {"choices": [{"index": 0, "delta": {"content": token}}]}
+                yield {"data": json.dumps(delta)}
+            yield {"data": "[DONE]"}
+        return EventSourceResponse(chunks(), ping=0, headers={"Set-Cookie": f"session={CHAT_COOKIE}; HttpOnly"})
+
     gzipped = GZipMiddleware(Starlette(routes=[Route("/ndjson", ndjson)]), minimum_size=GZIP_MINIMUM_SIZE)
     return Starlette(routes=[
         Route("/health", health),
         Route("/plain", plain),
         Route("/sse", sse),
+        Route("/v1/chat/completions", chat, methods=["GET", "POST"]),
         Mount("/gzip", app=gzipped),
     ])
 

@@ -13,14 +13,16 @@ import re
 from urllib.parse import quote
 
 from rich.cells import cell_len
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.geometry import Region
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select
 
+from ...core.curl import is_curl
 from ...core.modes import MODES
 from ...core.request import DEFAULT_CHUNK_SIZE
 
@@ -42,6 +44,42 @@ def _percent(match: re.Match[str]) -> str:
     return quote(char.encode("utf-8", errors), safe="")
 
 
+class UrlField(Input):
+    """The URL input: a pasted curl command (lines and all) is imported; up and down walk the history."""
+
+    BINDINGS = [Binding("up", "history(1)", "Older", show=False), Binding("down", "history(-1)", "Newer", show=False)]
+
+    class CurlPasted(Message):
+        """A curl command was pasted or entered: import it."""
+
+        def __init__(self, command: str) -> None:
+            super().__init__()
+            self.command = command
+
+    class HistoryStep(Message):
+        """Show the history entry `step` older (1) or newer (-1) than the one shown."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    browsing = False  # the field shows a history entry: up and down go on walking
+    recalled = ""  # the text history put in the field
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if is_curl(event.text):
+            event.stop()
+            event.prevent_default()  # Input's own handler would keep the first line
+            text = event.text.replace("\r\n", "\n").replace("\r", "\n")  # terminals paste line ends as CR
+            self.post_message(self.CurlPasted(text))
+        else:
+            super()._on_paste(event)
+
+    def action_history(self, step: int) -> None:
+        if not self.value.strip() or self.browsing:
+            self.post_message(self.HistoryStep(step))
+
+
 TIGHT_BELOW = 70  # cells: a bar narrower than this draws the mode select without its inner padding
 
 
@@ -51,11 +89,13 @@ class RequestBar(Horizontal):
     DEFAULT_CSS = """
     RequestBar { height: 3; }
     RequestBar #url { width: 1fr; min-width: 12; }
+    RequestBar #method-button { min-width: 6; width: auto; margin: 0; }
     RequestBar #mode { width: 15; }
     RequestBar #chunk-size { width: 10; padding: 0 1; display: none; }
     RequestBar.-chunked #chunk-size { display: block; }
     RequestBar Button { min-width: 8; }
     RequestBar.-tight #url { padding: 0 1; }
+    RequestBar.-tight #method-button { display: none; }  /* F3 (in the footer) opens the editor */
     RequestBar.-tight #mode { width: 13; }
     RequestBar.-tight #mode > SelectCurrent { padding: 0 1; }
     """
@@ -70,6 +110,9 @@ class RequestBar(Horizontal):
     class StopRequested(Message):
         """Stop the running stream."""
 
+    class EditRequested(Message):
+        """Open the request editor."""
+
     class ModeChanged(Message):
         """The person picked another read mode."""
 
@@ -77,15 +120,18 @@ class RequestBar(Horizontal):
             super().__init__()
             self.mode = mode
 
-    def __init__(self, url: str = "", mode: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+    def __init__(self, url: str = "", mode: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE,
+                 method: str = "GET") -> None:
         super().__init__()
         self.initial = (url, mode, chunk_size)
+        self.method = method
         self.suggestions: list[str] = []
 
     def compose(self) -> ComposeResult:
         url, mode, chunk_size = self.initial
         self.set_class(mode == "chunked", "-chunked")
-        yield Input(showable_url(url), placeholder="http(s):// or ws(s):// URL, Enter to start", id="url")
+        yield Button(self.method, id="method-button", tooltip="edit the request: method, headers, body (F3)")
+        yield UrlField(showable_url(url), placeholder="URL or curl command, Enter to start", id="url")
         yield Select([(mode, mode) for mode in MODES], value=mode, allow_blank=False, id="mode",
                      tooltip="read mode")
         yield Input(str(chunk_size), type="integer", id="chunk-size", tooltip="chunk size (chunked mode)")
@@ -143,12 +189,30 @@ class RequestBar(Horizontal):
         except ValueError:
             return DEFAULT_CHUNK_SIZE
 
-    def fill(self, url: str, mode: str) -> None:
-        """Show a URL and mode (a catalog entry or a launch argument)."""
-        field = self.query_one("#url", Input)
+    def fill(self, url: str, mode: str, method: str | None = None, *, browsing: bool = False) -> None:
+        """Show a URL and mode (a catalog entry, a launch argument, an edit or a history entry), and the method."""
+        field = self.query_one("#url", UrlField)
         field.value = showable_url(url)
         field.action_end()
+        field.browsing, field.recalled = browsing, field.value
         self.query_one("#mode", Select).value = mode
+        if method is not None:
+            self.show_method(method)
+
+    def show_method(self, method: str) -> None:
+        self.method = method
+        self.query_one("#method-button", Button).label = method
+
+    @on(Input.Changed, "#url")
+    def _typed(self, event: Input.Changed) -> None:
+        field = self.query_one("#url", UrlField)
+        if field.browsing and event.value != field.recalled:  # the person edits what history showed
+            field.browsing = False
+
+    @on(Button.Pressed, "#method-button")
+    def _edit(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.EditRequested())
 
     def request_start(self) -> None:
         self.post_message(self.StartRequested(self.url, self.mode, self.chunk_size))
@@ -157,7 +221,10 @@ class RequestBar(Horizontal):
     @on(Button.Pressed, "#start")
     def _start(self, event: Input.Submitted | Button.Pressed) -> None:
         event.stop()
-        self.request_start()
+        if is_curl(self.url):  # typed, or pasted on one line
+            self.post_message(UrlField.CurlPasted(self.url))
+        else:
+            self.request_start()
 
     @on(Button.Pressed, "#stop")
     def _stop(self, event: Button.Pressed) -> None:
