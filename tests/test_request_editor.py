@@ -103,9 +103,11 @@ async def test_a_switched_off_header_stays_in_the_editor_but_is_not_sent(demo_ur
 async def test_a_pasted_curl_command_fills_the_editor_and_copy_as_curl_round_trips() -> None:
     app = ExplorerApp(Options(StreamRequest("", mode="auto")))
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one("#url", UrlField).post_message(events.Paste(PASTED))
+        # as tmux and xterm-like terminals paste: line ends as CR
+        app.query_one("#url", UrlField).post_message(events.Paste(PASTED.replace("\n", "\r")))
         await until(pilot, lambda: app.query_one("#url", Input).value.startswith("https://api.example.test"))
         assert any(n.startswith("Imported curl: POST") for n in notes(app))
+        assert "\\" not in app.query_one("#url", Input).value  # the paste is imported, not typed in
         editor = await open_editor(pilot)
         assert editor.query_one("#method", Select).value == "POST"
         assert editor.query_one("#editor-url", Input).value == "https://api.example.test/v1/chat/completions"
