@@ -198,16 +198,10 @@ def _response(head: Head, url: str, *, mode: str, request: StreamRequest, sent: 
 
 
 def _sent(request: StreamRequest, target: Target, ctx: StreamContext) -> SentRequest:
-    """The request as it went out: the client's own header list when it reported one."""
+    """The request as it went out: the header list the client wrote (both clients report it)."""
     from .proxy import describe_proxy
 
-    headers = ctx.sent_headers
-    if headers is None:
-        url = target.url
-        host = (url.host or "") if url.is_default_port() else f"{url.host}:{url.port}"
-        headers = [("Host", host), *target.headers]
-        if target.body is not None:
-            headers.append(("Content-Length", str(len(target.body))))
+    headers = ctx.sent_headers if ctx.sent_headers is not None else target.headers
     secrets = request.secrets
     return SentRequest(target.method, retemplate(str(target.url), secrets),
                        shown_headers(headers, secrets, request.show_secrets),

@@ -43,6 +43,11 @@ def is_secret(name: str) -> bool:
     return lowered in SECRET_NAMES or any(part in lowered for part in SECRET_PARTS)
 
 
+def is_literal_credential(name: str, value: str) -> bool:
+    """Whether this header holds a credential typed in as is (not a `${NAME}` reference)."""
+    return is_secret(name) and bool(value) and "${" not in value
+
+
 def mask(value: str) -> str:
     """`value` with its credential hidden: an auth scheme word stays, the rest shows at most its ends."""
     scheme, space, token = value.partition(" ")
@@ -50,13 +55,6 @@ def mask(value: str) -> str:
         scheme, token = "", value
     shown = f"{token[:3]}…{token[-4:]}" if len(token) >= SHOW_ENDS_FROM else "…"
     return f"{scheme} {shown}{MASKED}" if scheme else f"{shown}{MASKED}"
-
-
-def masked_headers(headers: Iterable[tuple[str, str]], show: bool = False) -> list[tuple[str, str]]:
-    """Headers with the values of credential-holding names masked (unless `show`)."""
-    if show:
-        return list(headers)
-    return [(name, mask(value) if is_secret(name) and value else value) for name, value in headers]
 
 
 def shown_headers(headers: Iterable[tuple[str, str]], secrets: Mapping[str, str],
@@ -130,7 +128,7 @@ def with_references(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]
     """
     kept = []
     for name, value in headers:
-        if is_secret(name) and value and "${" not in value:
+        if is_literal_credential(name, value):
             scheme, space, token = value.partition(" ")
             reference = "${" + reference_name(name) + "}"
             value = f"{scheme} {reference}" if space and scheme.isalpha() and token else reference

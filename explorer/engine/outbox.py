@@ -15,7 +15,7 @@ from typing import AsyncGenerator, Callable
 
 from ..core.jsonl import JsonlRecorder
 from ..core.modes import REGISTRY
-from ..core.record import DATA_KINDS, FINAL_KINDS, Flag, Kind, Phases, Record, Summary
+from ..core.record import DATA_KINDS, FINAL_KINDS, Kind, Phases, Record, Summary
 from ..core.request import StreamRequest
 from ..core.timing import TimingStage
 from .messages import Batch, CaptureFailed, RunOrder
@@ -27,8 +27,6 @@ SHIP_BYTES = 4 << 20  # payload bytes sent per batch at most (but always the new
 PAYLOAD_CAP = 16_384  # bytes of payload sent per record (a 10 KB JSON line stays whole); `size` keeps the full size
 HOLD_MAX = 4 * SHIP_TAIL  # records held while the UI is not reading: older ones are accounted for and let go
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets its timers run
-
-_OUTGOING = int(Flag.OUTGOING)  # a plain int: `int & IntFlag` builds an IntFlag each time
 
 Source = Callable[[StreamRequest, TimingStage], AsyncGenerator[Record, None]]
 Send = Callable[[object], None]
@@ -48,7 +46,6 @@ class Outbox:
         self.stats = StreamStats()
         self.framing = request.framing
         self.only_data_inside = False  # known at the response: the mode derives no records, no framing shown
-        self.websocket = False  # known at the response: messages sent and control frames sit among the data
         self.responded = False
         self.head: list[Record] = []  # the run's first records up to the response, always sent
         self.skipped = 0
@@ -65,13 +62,10 @@ class Outbox:
                 if record.kind is Kind.RESPONSE:
                     self.responded = True
                     mode = REGISTRY[record.response.mode]
+                    # a WebSocket's sent messages and control frames sit among the data
                     self.only_data_inside = not (mode.derives or mode.websocket or self.framing)
-                    self.websocket = mode.websocket
                     break
-        if self.websocket:  # the figures count the messages received, as the stream's own totals do
-            self.stats.take([r for r in records if r.kind is Kind.MESSAGE and not r.flags & _OUTGOING], True)
-        else:
-            self.stats.take(records, self.only_data_inside)
+        self.stats.take(records, self.only_data_inside)
         return count
 
     def flush(self, done: bool = False) -> None:

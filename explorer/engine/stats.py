@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import deque
 from operator import attrgetter
 
-from ..core.record import DATA_KINDS, Record
+from ..core.record import DATA_KINDS, Flag, Record
 from ..core.timing import TimeBuckets
 
 SPARK_POINTS = 120
 _size = attrgetter("size")
+_OUTGOING = int(Flag.OUTGOING)  # a plain int: `int & IntFlag` builds an IntFlag each time
 
 
 class StreamStats:
@@ -31,7 +32,8 @@ class StreamStats:
         A batch is a contiguous piece of the stream: the records before the first
         data record (redirects, 1xx, the response) and after the last (trailers, the
         end) come at its edges. `only_data_inside` says nothing else sits between
-        data records (the mode derives no records and no framing is shown).
+        data records (the mode derives no records and no framing is shown). Messages
+        explorer sent on a WebSocket are not the stream's data: they are left out.
         """
         if only_data_inside:
             start, end = 0, len(batch)
@@ -41,7 +43,7 @@ class StreamStats:
                 end -= 1
             data = batch[start:end]
         else:
-            data = [r for r in batch if r.kind in DATA_KINDS]
+            data = [r for r in batch if r.kind in DATA_KINDS and not r.flags & _OUTGOING]
         if data:
             self.arrivals.add_run(data)
             self.bytes += sum(map(_size, data))

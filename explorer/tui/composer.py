@@ -60,9 +60,12 @@ class Composer:
         self._browsing = None
         return self.history.add(request)
 
-    def recall(self, step: int) -> Entry | None:
-        """The entry `step` older (+1) or newer (-1) than the one shown; None past the newest."""
+    def recall(self, step: int, from_newest: bool) -> Entry | None:
+        """The entry `step` older (+1) or newer (-1) than the one shown (than none, `from_newest`);
+        None past the newest."""
         entries = self.history.entries
+        if from_newest:
+            self._browsing = None
         if not entries:
             return None
         at = (-1 if self._browsing is None else self._browsing) + step
@@ -73,10 +76,3 @@ class Composer:
         entry = entries[-1 - self._browsing]
         self.draft = Draft(entry.applied_to(self.draft.request))
         return entry
-
-    def stop_browsing(self) -> None:
-        self._browsing = None
-
-    @property
-    def browsing(self) -> bool:
-        return self._browsing is not None

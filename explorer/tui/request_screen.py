@@ -15,7 +15,7 @@ from ..core import StreamRequest
 from ..core.curl import CurlError, export_curl
 from ..core.format import fmt_bytes, plural
 from ..core.sanitize import sanitize
-from ..core.secrets import is_secret
+from ..core.secrets import is_literal_credential
 from .composer import Composer
 from .request_editor import Draft, RequestEditor
 from .session import StreamSession
@@ -74,7 +74,7 @@ class RequestScreen(Screen[None]):
     def history_step(self, message: UrlField.HistoryStep) -> None:
         """Up and down in an empty URL field: the requests started before, newest first."""
         bar = self.query_one(RequestBar)
-        entry = self.composer.recall(message.step)
+        entry = self.composer.recall(message.step, message.from_newest)
         if entry is None:
             if self.composer.history.entries and message.step < 0:
                 bar.fill("", bar.mode, self.composer.draft.request.method)
@@ -100,7 +100,7 @@ class RequestScreen(Screen[None]):
         failed = self.composer.remember(request)
         if failed is not None:
             self.notify(f"History not saved: {failed.strerror or failed}.", severity="warning", markup=False)
-        typed = [name for name, value in request.headers if is_secret(name) and value and "${" not in value]
+        typed = [name for name, value in request.headers if is_literal_credential(name, value)]
         if typed:
             names = ", ".join(typed)
             self.notify(sanitize(f"History and copies keep a ${{NAME}} reference, never the {names} value you "

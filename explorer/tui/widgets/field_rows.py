@@ -1,6 +1,6 @@
 """Name/value rows that can be added, removed and switched off: query parameters and headers.
 
-A value whose name marks a credential (secrets.is_secret) is typed into a
+A value whose name marks a credential (secrets.is_literal_credential) is typed into a
 password field, unless it is a `${NAME}` reference, which is no secret.
 """
 
@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label
 
-from ...core.secrets import is_secret
+from ...core.secrets import is_literal_credential
 
 Field = tuple[str, str, bool]  # name, value, enabled
 
@@ -57,7 +57,7 @@ class FieldRow(Horizontal):
 
 
 def _hidden(name: str, value: str) -> bool:
-    return is_secret(name) and "${" not in value
+    return is_literal_credential(name, value)
 
 
 class FieldRows(Vertical):

@@ -57,11 +57,12 @@ class UrlField(Input):
             self.command = command
 
     class HistoryStep(Message):
-        """Show the history entry `step` older (1) or newer (-1) than the one shown."""
+        """Show the history entry `step` older (1) or newer (-1) than the one shown (from the newest when
+        the field shows no entry)."""
 
-        def __init__(self, step: int) -> None:
+        def __init__(self, step: int, from_newest: bool) -> None:
             super().__init__()
-            self.step = step
+            self.step, self.from_newest = step, from_newest
 
     browsing = False  # the field shows a history entry: up and down go on walking
     recalled = ""  # the text history put in the field
@@ -77,7 +78,7 @@ class UrlField(Input):
 
     def action_history(self, step: int) -> None:
         if not self.value.strip() or self.browsing:
-            self.post_message(self.HistoryStep(step))
+            self.post_message(self.HistoryStep(step, from_newest=not self.browsing))
 
 
 TIGHT_BELOW = 70  # cells: a bar narrower than this draws the mode select without its inner padding
