@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -63,3 +64,23 @@ async def interleaved(runs: int, a: Callable[[], Awaitable[int]], b: Callable[[]
         run_a, run_b = await best_of(1, a), await best_of(1, b)
         best_a, best_b = min(best_a, run_a), min(best_b, run_b)
     return best_a, best_b
+
+
+async def run_command(argv: list[str]) -> float:
+    """Run one whole process with stdout to /dev/null; its wall-clock seconds (it must exit 0)."""
+    start = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(*argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = await proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise RuntimeError(f"{argv[:4]} exited {proc.returncode}: {err.decode(errors='replace')[-500:]}")
+    return seconds
+
+
+async def interleaved_commands(runs: int, commands: dict[str, list[str]]) -> dict[str, float]:
+    """Best wall-clock seconds of each command over `runs` rounds, one of each per round in turn."""
+    best = dict.fromkeys(commands, float("inf"))
+    for _ in range(runs):
+        for name, argv in commands.items():
+            best[name] = min(best[name], await run_command(argv))
+    return best

@@ -23,11 +23,14 @@ def _serve(argv: list[str]) -> int:
 
 
 def _get(argv: list[str]) -> int:
-    from . import get
+    from .options import add_get_arguments
 
     parser = _parser("explorer get", "Stream URL headless: text or JSONL on stdout.", GET_EXAMPLES)
-    get.add_arguments(parser)
-    return get.run(parser.parse_args(argv))
+    add_get_arguments(parser)
+    args = parser.parse_args(argv)
+    from . import get
+
+    return get.run(args)
 
 
 def _compare(argv: list[str]) -> int:

@@ -17,9 +17,10 @@ from .core.request import (
     DEFAULT_MAX_MESSAGE,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_MAX_VALUE,
+    STALL_FACTOR,
+    STALL_SECONDS,
     StreamRequest,
 )
-from .core.timing import STALL_FACTOR, STALL_SECONDS
 
 
 class UsageError(ValueError):
@@ -111,10 +112,21 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, url_required: bool
                         help="WebSocket: seconds between the --send messages (default 0)")
 
 
+def add_get_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `explorer get` (here, so that `get --help` loads nothing more)."""
+    add_request_arguments(parser)
+    parser.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default text)")
+    add_output_arguments(parser)
+    parser.add_argument("--stats", action="store_true", help="print gap statistics and rates after the stream")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print the request as sent and the response heads to stderr, as curl -v does "
+                             "(credentials masked)")
+
+
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     """Add `-o FILE` and `--append`: the same meaning in every face (a new file unless --append)."""
     parser.add_argument("-o", "--output", metavar="FILE", default=None,
-                        help="also write every record as JSONL to FILE as it arrives (line-buffered); "
+                        help="also write every record as JSONL to FILE as it arrives (one write per read); "
                              "FILE starts empty unless --append")
     parser.add_argument("--append", action="store_true", help="with -o: add to FILE instead of replacing it")
 

@@ -1,15 +1,12 @@
-"""`explorer serve`: the demo server standalone, until Ctrl-C."""
+"""`explorer serve`: the demo server standalone, until Ctrl-C.
+
+The server's modules (aiohttp.web) load when it runs: `serve --help` needs none of them.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 import sys
-
-from .demo.catalog import CATALOG, demo_url
-from .demo.guard import is_loopback
-from .demo.runner import DemoServer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def endpoint_listing(base_url: str) -> str:
     """One line per catalog entry: mode, full URL, title."""
+    from .demo.catalog import CATALOG, demo_url
+
     rows = []
     for endpoint in CATALOG:
         url = demo_url(base_url, endpoint.example, endpoint.mode)
@@ -28,6 +27,12 @@ def endpoint_listing(base_url: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from .demo.guard import is_loopback
+    from .demo.runner import DemoServer
+
     if not 0 <= args.port <= 65535:
         print(f"explorer serve: --port must be between 0 and 65535, not {args.port}.", file=sys.stderr)
         return 2

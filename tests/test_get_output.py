@@ -16,7 +16,7 @@ import pytest
 
 from explorer.cli import main
 from explorer.core.timing import TimeBuckets
-from explorer.get import HEADER, rate_line, text_row
+from explorer.text_output import HEADER, TextPrinter, rate_line
 
 from .helpers import of_kind, run_get
 from .rawserver import RawServer, chunked_response
@@ -44,7 +44,7 @@ def test_text_words_are_in_the_right_number_with_separators() -> None:
         many.add(0.0, 10)
     assert rate_line(one) == "1 record, 10 B, all at once: no rate"
     assert rate_line(many).startswith("1,234 records, ")
-    row = text_row("line", 123_456, 1.5, 0.01, 100, "x")
+    row = TextPrinter().row("line", 123_456, 1.5, 0.01, 100, "x")
     assert row == "line     123,456     1.500 s    +10.0 ms      100 B  x\n"
     assert row.index("1.500 s") + len("1.500 s") == HEADER.index("time") + len("time")  # the columns line up
 

@@ -100,6 +100,6 @@ def test_zlib_garbage_raises_stream_error() -> None:
     ("{not json", None),
 ])
 def test_llm_token_shapes(data: str, token: str | None) -> None:
-    from explorer.core.modes.sse import llm_token
+    from explorer.core.llm import llm_token
 
     assert llm_token(data) == token

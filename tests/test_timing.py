@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import math
 import random
@@ -21,7 +20,7 @@ from explorer.core.format import fmt_ms_down, fmt_ms_up, gaps_line
 from explorer.core.record import Phases, Summary
 from explorer.core.timing import GapStats, TimeBuckets, TimingStage
 from explorer.demo.catalog import PAIRS, find_pair
-from explorer.get import TextPrinter
+from explorer.text_output import TextPrinter
 from explorer.tui.app import ExplorerApp
 from explorer.tui.compare import CompareScreen, StreamPane
 from explorer.tui.widgets.chunk_log import ChunkLog
@@ -155,14 +154,13 @@ def test_a_single_gap_and_equal_gaps_come_out_exact() -> None:
 
 def test_stats_histogram_bound_covers_the_longest_gap() -> None:
     """Measured: `get --stats` printed "gaps up to 1.994 s: 1" for a 2.004 s gap."""
-    stage, out = TimingStage(), io.StringIO()
-    printer = TextPrinter(out, stage)
+    stage = TimingStage()
+    printer, text = TextPrinter(stage), ""
     stream = [(0.01, 0.0), (0.02, 0.01), (2.024, 2.004)]  # (t, gap): the last gap is the 2.004 s one
     for seq, (t, gap) in enumerate(stream):
-        printer(Record(Kind.LINE, seq, t, gap, 2, b"x\n", None, stage.note(gap, seq)))
+        text += printer.render(Record(Kind.LINE, seq, t, gap, 2, b"x\n", None, stage.note(gap, seq)))
     summary = Summary(records=3, bytes=6, duration=2.03, ttfb=0.01, phases=Phases(), gaps=stage.summary(3))
-    printer(Record(Kind.END, 0, 2.03, 0.0, 0, None, summary))
-    text = out.getvalue()
+    text += printer.render(Record(Kind.END, 0, 2.03, 0.0, 0, None, summary))
     bins = re.findall(r"^  gaps +(\S+ m?s) to +(\S+ m?s): +(\d+)", text, re.M)
     assert [count for _, _, count in bins] == ["1", "1"], text
     low, high, _ = bins[-1]

@@ -33,7 +33,7 @@ from .headers import header_values, wire_text
 from .parser_errors import forward_parser_errors
 from .proxy import proxy_to_use
 from .request import DEFAULT_MAX_HEADER_SIZE, StreamRequest
-from .wire_client import Head
+from .response_head import Head
 
 
 class StampingHandler(ResponseHandler):

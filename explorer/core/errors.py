@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import re
 import ssl
+import sys
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
-import websockets
-from aiohttp.http_exceptions import HttpProcessingError
-from websockets.asyncio.messages import MAX_FRAGMENTS
-from websockets.exceptions import (
-    ConnectionClosedError,
-    InvalidMessage,
-    InvalidStatus,
-    InvalidURI,
-    PayloadTooBig,
-    ProtocolError,
-    TooManyFragments,
-)
-from yarl import URL
+if TYPE_CHECKING:
+    import aiohttp
+    import aiohttp.http_exceptions
+    import websockets.exceptions as ws  # noqa: F401 (the names `_describe` checks against, for mypy)
+    from websockets.exceptions import ConnectionClosedError
 
 
 class ReadTimeout(TimeoutError):
@@ -63,6 +56,26 @@ def _host(exc: aiohttp.ClientConnectorError) -> str:
     return host_port(exc.host, exc.port)
 
 
+class _NotLoaded:
+    """Stands for a library nothing imported: no exception can be one of its classes.
+
+    Each name is `()`, and `isinstance(exc, ())` is False, so `describe` keeps
+    one chain in one order without importing aiohttp (340 ms) to classify a
+    WebSocket failure, or websockets for an HTTP one.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return ()
+
+
+_NOT_LOADED = _NotLoaded()
+
+
+def _loaded(module: str) -> Any:
+    """The module if something imported it, else `_NOT_LOADED`."""
+    return sys.modules.get(module) or _NOT_LOADED
+
+
 def describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout: float | None,
              received: bool, headers: bool = False, host: str = "") -> tuple[str, str]:
     """(type, message) for an exception raised while opening or reading a stream: one clean sentence."""
@@ -85,6 +98,8 @@ def _describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout
     """
     if isinstance(exc, StreamError):
         return exc.type, exc.message
+    if not TYPE_CHECKING:  # mypy checks the chain against the real classes (the imports above)
+        aiohttp, ws = _loaded("aiohttp"), _loaded("websockets.exceptions")
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return "dns", f"Could not resolve host '{exc.host}': {exc.os_error.strerror or exc.os_error}."
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -119,7 +134,8 @@ def _describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout
         if isinstance(cause, aiohttp.http_exceptions.TransferEncodingError):
             return "truncated", "The chunked body was cut short: the connection closed before the last chunk."
         return "bad_body", f"The response body could not be read: {_first_line(str(cause or exc))}."
-    if isinstance(exc, aiohttp.ClientResponseError) and isinstance(exc.__cause__, HttpProcessingError):
+    if isinstance(exc, aiohttp.ClientResponseError) and isinstance(exc.__cause__,
+                                                                  aiohttp.http_exceptions.HttpProcessingError):
         return "bad_framing", f"The server sent malformed HTTP: {_first_line(exc.message)}."
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "disconnected", "The server closed the connection without a complete response."
@@ -131,20 +147,20 @@ def _describe(exc: BaseException, *, idle_timeout: float | None, connect_timeout
         return "redirects", "Too many redirects."
     if isinstance(exc, aiohttp.InvalidURL):
         return "invalid_url", f"Not a usable URL: {exc}."
-    if isinstance(exc, InvalidStatus):
+    if isinstance(exc, ws.InvalidStatus):
         status = exc.response.status_code
         reason = f" {exc.response.reason_phrase}" if exc.response.reason_phrase else ""
         return "ws_handshake", f"The WebSocket handshake was refused: the server answered HTTP {status}{reason}."
-    if isinstance(exc, ConnectionClosedError):
+    if isinstance(exc, ws.ConnectionClosedError):
         return ws_close_error(exc)
-    if isinstance(exc, InvalidURI):
+    if isinstance(exc, ws.InvalidURI):
         return "invalid_url", f"Not a usable WebSocket URL: {without_credentials(exc.uri)}."
-    if isinstance(exc, InvalidMessage):
+    if isinstance(exc, ws.InvalidMessage):
         if isinstance(exc.__cause__, EOFError):
             return "ws_handshake", "The server closed the connection before answering the WebSocket handshake."
         detail = _first_line(str(exc.__cause__ or exc))
         return "ws_handshake", f"The server's answer to the WebSocket handshake is not valid HTTP: {detail}."
-    if isinstance(exc, websockets.exceptions.InvalidHandshake):
+    if isinstance(exc, ws.InvalidHandshake):
         return "ws_handshake", f"The WebSocket handshake failed: {_first_line(str(exc))}."
     if isinstance(exc, TimeoutError):
         return "timeout", "The operation timed out."
@@ -180,6 +196,8 @@ def ws_close_error(exc: ConnectionClosedError) -> tuple[str, str]:
     one in `__cause__`: a close explorer sent because of the server is
     reported for that cause, not as a lost connection.
     """
+    from websockets.exceptions import PayloadTooBig, ProtocolError, TooManyFragments
+
     sent, rcvd, cause = exc.sent, exc.rcvd, exc.__cause__
     if sent is not None and isinstance(cause, (ProtocolError, UnicodeDecodeError, PayloadTooBig, TooManyFragments)):
         return _ws_refused(sent.code, cause)
@@ -202,6 +220,9 @@ def _ws_code(code: int, reason: str) -> str:
 
 def _ws_refused(code: int, cause: BaseException) -> tuple[str, str]:
     """explorer closed the WebSocket because of what the server sent: the cause in words."""
+    from websockets.asyncio.messages import MAX_FRAGMENTS
+    from websockets.exceptions import PayloadTooBig, TooManyFragments
+
     closed = f"so explorer closed the connection with code {_ws_code(code, '')}"
     if isinstance(cause, PayloadTooBig):
         cap = getattr(cause, "max_size", None)  # websockets' deprecated text-only form has none
@@ -223,6 +244,8 @@ def _ws_refused(code: int, cause: BaseException) -> tuple[str, str]:
 
 def without_credentials(url: str) -> str:
     """A URL as shown: any user and password taken out (a relative URL has none)."""
+    from yarl import URL
+
     try:
         parsed = URL(url)
         return str(parsed.with_user(None)) if parsed.absolute else url

@@ -8,8 +8,6 @@ and the app's Request tab. The request is shown as the engine recorded it:
 
 from __future__ import annotations
 
-from yarl import URL
-
 from .format import fmt_bytes
 from .record import Record, SentRequest
 from .sanitize import sanitize
@@ -19,6 +17,8 @@ NAME_LIMIT, VALUE_LIMIT = 100, 1000
 
 def request_target(url: str) -> str:
     """The request line's target: path and query (the whole URL when it cannot be parsed)."""
+    from yarl import URL  # here, not above: the app's process loads it only once it shows a request
+
     try:
         parsed = URL(url)
     except (ValueError, TypeError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable, Protocol
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Protocol
 
 from yarl import URL
 
@@ -26,7 +26,9 @@ from .record import Kind, Record, Response, SentRequest
 from .redirects import Target, next_hop
 from .request import StreamRequest
 from .secrets import expand, expand_bytes, retemplate, shown_headers
-from .wire_client import Head, WireExchange
+
+if TYPE_CHECKING:
+    from .wire_client import Head, WireExchange  # the wire-level client (and h11) loads only for wire or --framing
 
 
 class Hop(Protocol):
@@ -221,6 +223,8 @@ class _WireClient:
         self.request, self.ctx = request, ctx
 
     async def send(self, url: URL, method: str, headers: list[tuple[str, str]], body: bytes | None) -> WireExchange:
+        from .wire_client import WireExchange
+
         return await WireExchange(self.request, self.ctx).send(url, method, headers, body)
 
     async def close(self) -> None:

@@ -8,7 +8,7 @@ from yarl import URL
 
 from .errors import StreamError
 from .headers import header_value
-from .wire_client import Head
+from .response_head import Head
 
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 FOLLOWED_SCHEMES = ("http", "https")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
-import ssl
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from yarl import URL
 
 from .modes import MODES, REGISTRY
 from .sanitize import sanitize
-from .timing import STALL_SECONDS
+
+if TYPE_CHECKING:
+    import ssl
+
+# yarl, ssl and ipaddress are imported where they are used: `explorer --help` reads the
+# defaults above and needs none of them.
 
 HTTP_SCHEMES = ("http", "https")
 WS_SCHEMES = ("ws", "wss")
@@ -24,6 +26,11 @@ DEFAULT_MAX_HEADER_SIZE = 100 * 1024  # curl's limit for one header block
 DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024
 DEFAULT_MAX_VALUE = 4 * 1024 * 1024  # ijson rescans a value it holds on every read: keep that cost bounded
 DEFAULT_MAX_DEPTH = 1000  # about where Python's json stops
+# A stall (timing.py): a gap of at least STALL_SECONDS (the request's `stall_seconds`) that is also
+# STALL_FACTOR times the median gap so far. Defined here, with the other defaults `--help` shows,
+# so that `--help` does not load the timing statistics and the record types.
+STALL_SECONDS = 1.0
+STALL_FACTOR = 5.0
 
 
 @dataclass
@@ -69,6 +76,8 @@ class StreamRequest:
             return f"Unknown mode '{self.mode}': choose one of {', '.join(MODES)}."
         if not url_required and not self.url:
             return self._option_problem()
+        from yarl import URL
+
         try:
             url = URL(self.url)
         except (ValueError, TypeError) as error:
@@ -111,6 +120,8 @@ class StreamRequest:
 
     @property
     def host(self) -> str:
+        from yarl import URL
+
         try:
             return URL(self.url).host or ""
         except (ValueError, TypeError):
@@ -118,6 +129,8 @@ class StreamRequest:
 
     @property
     def is_websocket(self) -> bool:
+        from yarl import URL
+
         return REGISTRY[self.mode].websocket or URL(self.url).scheme in WS_SCHEMES
 
     def ssl_context(self) -> ssl.SSLContext | bool | None:
@@ -125,6 +138,8 @@ class StreamRequest:
         if self.insecure:
             return False
         if self.cacert:
+            import ssl
+
             return ssl.create_default_context(cafile=self.cacert)
         return None
 
@@ -157,6 +172,8 @@ def host_problem(host: str) -> str | None:
     if bad is not None:
         return f"Not a usable URL: the host name '{shown}' contains {_character(bad)}, which no host name can hold."
     if all(label.isdigit() for label in labels):
+        import ipaddress
+
         try:
             ipaddress.IPv4Address(name)
         except ValueError:

@@ -11,7 +11,7 @@ from typing import Iterator, NamedTuple
 
 from .format import data_preview, fmt_bytes, fmt_ms, hex_preview, json_value, status_line, summary_line, token_text
 from .headers import header_value
-from .modes.sse import llm_token
+from .llm import llm_token
 from .record import Flag, Kind, Record
 from .sanitize import PREVIEW_LENGTH, sanitize
 

@@ -27,6 +27,11 @@ def sanitize(data: bytes | str | None, limit: int | None = PREVIEW_LENGTH) -> st
     """Decode (invalid UTF-8 becomes U+FFFD), neutralise controls, and cut to `limit` characters."""
     if data is None:
         return ""
+    if type(data) is bytes and data.isascii():  # the common case, fast: printable ASCII needs no stand-in
+        head = data[:limit] if limit is not None and len(data) > limit else data
+        text = head.decode("ascii")
+        if text.isprintable():
+            return text if head is data else text + "…"
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data[: limit * 4 + 4]) if limit is not None else bytes(data)
         text = raw.decode("utf-8", "replace")
@@ -35,7 +40,20 @@ def sanitize(data: bytes | str | None, limit: int | None = PREVIEW_LENGTH) -> st
     cut = limit is not None and len(text) > limit
     if cut:
         text = text[:limit]
-    text = text.translate(_TABLE)
+    if not text.isprintable():  # every character of the table is unprintable: printable text needs no look-up
+        text = text.translate(_TABLE)
     if limit is not None and (cut or (isinstance(data, (bytes, bytearray)) and len(data) > limit * 4 + 4)):
         text = text[:limit] + "…"
     return text
+
+
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+
+
+def sanitize_all(payloads: list[bytes], limit: int = PREVIEW_LENGTH) -> list[str]:
+    """`sanitize` of each payload; printable ASCII that needs no cut (the usual lines of one read) is decoded
+    in one go."""
+    if (max(map(len, payloads), default=0) <= limit
+            and not b"".join(payloads).translate(None, _PRINTABLE_ASCII)):  # nothing left: all printable ASCII
+        return b"\0".join(payloads).decode("ascii").split("\0")  # NUL is unprintable: it parts them
+    return [sanitize(payload, limit) for payload in payloads]

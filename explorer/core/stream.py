@@ -15,7 +15,6 @@ from typing import AsyncGenerator
 from .context import StreamContext
 from .errors import describe
 from .modes import preload
-from .modes.ws import open_websocket
 from .opened import Opened
 from .opening import open_http
 from .record import Kind, Phases, Record, Summary
@@ -39,8 +38,12 @@ async def open_stream(request: StreamRequest, timing: TimingStage | None = None,
     if problem:
         yield ctx.record(Kind.ERROR, 0.0, value=_summary(ctx, error=problem, type="usage"))
         return
-    opener = open_websocket if request.is_websocket else open_http
-    if not request.is_websocket:
+    if request.is_websocket:
+        from .modes.ws import open_websocket  # websockets loads only for a WebSocket
+
+        opener = open_websocket
+    else:
+        opener = open_http
         preload(request.mode)
     timer = ctx.start_deadline()
     failure: tuple[str, str] | None = None

@@ -17,9 +17,7 @@ from operator import attrgetter
 from time import perf_counter
 
 from .record import Flag, GapSummary, Record
-
-STALL_SECONDS = 1.0
-STALL_FACTOR = 5.0  # a stall is also this many times the median gap so far
+from .request import STALL_FACTOR, STALL_SECONDS
 
 _MIN_GAP = 1e-6  # bucket 0 holds every gap up to this (zeros included): percentiles there are within 1 µs
 _MAX_GAP = 86_400.0  # the last bucket also holds every gap above its bound: percentiles there are within its spread

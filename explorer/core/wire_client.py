@@ -25,6 +25,7 @@ from .headers import header_values, wire_text
 from .proxy import Proxy, proxy_to_use
 from .record import Kind
 from .request import StreamRequest
+from .response_head import Head
 
 READ_SIZE = 64 * 1024
 
@@ -37,17 +38,6 @@ class Piece:
     start: bool
     end: bool
     extensions: str | None
-
-
-@dataclass(slots=True)
-class Head:
-    """A response head as sent: status line and headers (names as the server spelled them)."""
-
-    status: int
-    reason: str
-    http_version: str
-    headers: list[tuple[str, str]]
-    t: float  # seconds since the request, when the read that completed it returned
 
 
 def _head(event: h11.Response | h11.InformationalResponse, t: float) -> Head:

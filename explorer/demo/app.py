@@ -30,6 +30,7 @@ def _guard(endpoint: Endpoint):  # type: ignore[no-untyped-def]
     as ConnectionError at the next write; both are recorded, never logged as
     tracebacks.
     """
+    handler = endpoint.load_handler()
 
     async def handle(request: web.Request) -> web.StreamResponse:
         sources = {**request.query, **request.match_info}
@@ -44,7 +45,7 @@ def _guard(endpoint: Endpoint):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         outcome = "completed"
         try:
-            return await endpoint.handler(request, values)
+            return await handler(request, values)
         except asyncio.CancelledError:
             outcome = "cancelled (client left or server stopping)"
             raise
@@ -65,7 +66,7 @@ def _guard(endpoint: Endpoint):  # type: ignore[no-untyped-def]
                     seconds=round(time.perf_counter() - started, 3),
                 )
 
-    handle.__doc__ = endpoint.handler.__doc__
+    handle.__doc__ = handler.__doc__
     return handle
 
 

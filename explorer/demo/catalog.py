@@ -1,17 +1,24 @@
 """The demo endpoint catalog: one list that the server, `explorer serve`, the
-index page and the TUI all read."""
+index page and the TUI all read.
+
+Each endpoint names its handler ("tutorial.hello": a function of a module of
+this package) instead of holding it: the handlers' modules need aiohttp.web,
+which loads when a server is built (`Endpoint.load_handler`), not when the app
+reads the catalog to draw its list.
+"""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from aiohttp import web
-
-from . import extras, faults, tutorial, websocket
 from .params import Param, count, interval, jitter, seed
 
-Handler = Callable[[web.Request, dict[str, float]], Awaitable[web.StreamResponse]]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    Handler = Callable[[web.Request, dict[str, float]], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,7 @@ class Endpoint:
     title: str
     mode: str
     watch: str
-    handler: Handler
+    handler: str  # "module.function" in this package: see load_handler
     params: tuple[Param, ...] = ()
     path: str = ""  # the example path to request, when it differs from route
     kind: str = "finite"  # finite, endless, fault or interactive
@@ -34,6 +41,12 @@ class Endpoint:
     def example(self) -> str:
         """The path a person requests to see this endpoint with its defaults."""
         return self.path or self.route
+
+    def load_handler(self) -> Handler:
+        """The handler function, its module imported on the first call (with aiohttp.web)."""
+        module, name = self.handler.rsplit(".", 1)
+        handler: Handler = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return handler
 
     def describe(self) -> dict[str, Any]:
         """The JSON catalog entry."""
@@ -59,75 +72,75 @@ T, X, F = "tutorial", "extras", "faults"
 
 CATALOG: tuple[Endpoint, ...] = (
     Endpoint("/hello", "Hello, World! in two writes", "wire", "Two HTTP chunks, 'Hello, ' then 'World!', half a second apart.",
-             tutorial.hello, (interval(0.5),), group=T),
+             "tutorial.hello", (interval(0.5),), group=T),
     Endpoint("/chunks", "Chunk loop, no delay", "wire", "Every write is its own HTTP chunk even with no delay; 'any' mode may merge them into one read.",
-             tutorial.chunks, (count(10),), group=T),
+             "tutorial.chunks", (count(10),), group=T),
     Endpoint("/async-chunks", "Chunks with a delay", "lines", "One 'Async Chunk i' per interval: the gaps match the interval.",
-             tutorial.async_chunks, (count(10), interval(0.3), jitter()), group=T),
+             "tutorial.async_chunks", (count(10), interval(0.3), jitter()), group=T),
     Endpoint("/generated", "Async generator feeding the response", "lines", "Each item the generator yields becomes one chunk as soon as it exists.",
-             tutorial.generated, (count(10), interval(0.2), jitter()), group=T),
+             "tutorial.generated", (count(10), interval(0.2), jitter()), group=T),
     Endpoint("/ndjson", "NDJSON objects", "json", "One JSON object per line; the event view fills with ijson events as each line lands.",
-             tutorial.ndjson, (count(10), interval(0.2), jitter()), group=T),
+             "tutorial.ndjson", (count(10), interval(0.2), jitter()), group=T),
     Endpoint("/sensor", "Temperature sensor", "lines", "A seeded reading per interval, like a device pushing measurements.",
-             tutorial.sensor, (count(10), interval(0.5), jitter(), seed()), group=T),
+             "tutorial.sensor", (count(10), interval(0.5), jitter(), seed()), group=T),
     Endpoint("/sensor-zlib", "Sensor, each reading zlib-compressed", "zlib", "Every chunk is its own zlib stream: compare compressed and decoded sizes.",
-             tutorial.sensor_zlib, (count(10), interval(0.5), jitter(), seed()), group=T),
+             "tutorial.sensor_zlib", (count(10), interval(0.5), jitter(), seed()), group=T),
     Endpoint("/cancellable", "Cancellable stream", "lines", "Stop reading midway: the server notices and records chunks sent and seconds in /events.",
-             tutorial.cancellable, (count(30), interval(0.3)), group=T),
+             "tutorial.cancellable", (count(30), interval(0.3)), group=T),
     Endpoint("/rate-limited", "Token bucket rate limit", "lines", "A burst arrives at once, then items settle to the bucket's rate.",
-             tutorial.rate_limited, (count(30), _p("rate", 5, 1000, integer=False, min=0.1, help="items per second"),
-                                     _p("burst", 5, 1000, help="bucket size")), group=T),
+             "tutorial.rate_limited", (count(30), _p("rate", 5, 1000, integer=False, min=0.1, help="items per second"),
+                                       _p("burst", 5, 1000, help="bucket size")), group=T),
     Endpoint("/compare/chunked", "Chunked: lines as produced", "lines", "Rows arrive one by one; the first byte comes at once.",
-             tutorial.compare_chunked, (count(5), interval(0.5)), group=T),
+             "tutorial.compare_chunked", (count(5), interval(0.5)), group=T),
     Endpoint("/compare/buffered", "Content-Length: lines held back", "lines", "Nothing for the whole delay, then every line in one burst: TTFB equals the total time.",
-             tutorial.compare_buffered, (count(5), interval(0.5)), group=T),
+             "tutorial.compare_buffered", (count(5), interval(0.5)), group=T),
     Endpoint("/json-array", "JSON array, element by element", "json", "One array streamed over explicit chunked encoding: ijson emits each element's events as it lands.",
-             tutorial.json_array, (count(10), interval(0.2), jitter()), group=T),
+             "tutorial.json_array", (count(10), interval(0.2), jitter()), group=T),
     Endpoint("/json-nested", "Nested JSON written recursively", "json", "Token groups of a nested document trickle in; map keys and start/end events follow the writer.",
-             tutorial.json_nested, (_p("depth", 2, 6), _p("breadth", 2, 5), interval(0.05, max=5)), group=T),
+             "tutorial.json_nested", (_p("depth", 2, 6), _p("breadth", 2, 5), interval(0.05, max=5)), group=T),
     Endpoint("/ijson-events", "ijson events as text", "lines", "The server runs ijson over a document and streams 'prefix event value' lines.",
-             tutorial.ijson_events, (interval(0.05, max=5),), group=T),
+             "tutorial.ijson_events", (interval(0.05, max=5),), group=T),
     Endpoint("/ws/ticker", "WebSocket ticker", "ws", "N messages then a clean close 1000; every fourth message is binary.",
-             websocket.ws_ticker, (count(10, max=1_000_000), interval(0.3), jitter()), group=T),
+             "websocket.ws_ticker", (count(10, max=1_000_000), interval(0.3), jitter()), group=T),
     Endpoint("/ws/echo", "WebSocket echo", "ws", "Echoes what you send; stays open until you close it.",
-             websocket.ws_echo, (), kind="interactive", group=T),
+             "websocket.ws_echo", (), kind="interactive", group=T),
     Endpoint("/sse", "Server-sent events", "sse", "Ids, event types, multi-line data, a retry field and comment keep-alives.",
-             extras.sse, (count(12), interval(0.3), jitter())),
+             "extras.sse", (count(12), interval(0.3), jitter())),
     Endpoint("/llm", "LLM-style token stream", "sse", "Chat-completion deltas as SSE, ending in 'data: [DONE]'; gaps follow tokens per second.",
-             extras.llm, (_p("tokens", 60, 2000), _p("tps", 20, 10_000, integer=False, min=0.1, help="tokens per second"), seed())),
+             "extras.llm", (_p("tokens", 60, 2000), _p("tps", 20, 10_000, integer=False, min=0.1, help="tokens per second"), seed())),
     Endpoint("/gzip", "Gzip streamed live", "lines", "Content-Encoding gzip with a sync flush per line: decoded lines arrive live, not at the end.",
-             extras.gzip_stream, (count(10), interval(0.3), jitter())),
+             "extras.gzip_stream", (count(10), interval(0.3), jitter())),
     Endpoint("/drip", "httpbin /drip", "any", "A Content-Length body dripped byte by byte: no chunk framing, reads follow the pacing.",
-             extras.drip, (_p("numbytes", 10, 10 * 1024 * 1024), _p("duration", 2, 60, integer=False),
-                           _p("delay", 0, 10, integer=False),
-                           _p("code", 200, 599, min=200, exclude=(204, 304),
-                              help="response status; 1xx, 204 and 304 cannot carry a body"))),
+             "extras.drip", (_p("numbytes", 10, 10 * 1024 * 1024), _p("duration", 2, 60, integer=False),
+                             _p("delay", 0, 10, integer=False),
+                             _p("code", 200, 599, min=200, exclude=(204, 304),
+                                help="response status; 1xx, 204 and 304 cannot carry a body"))),
     Endpoint("/stream/{n}", "httpbin /stream/{n}", "json", "n JSON lines describing your request, sent at once.",
-             extras.stream_n, (_p("n", 20, 100),), path="/stream/20"),
+             "extras.stream_n", (_p("n", 20, 100),), path="/stream/20"),
     Endpoint("/firehose", "Firehose", "any", "Bytes as fast as the loop allows: watch the rate, not the rows.",
-             extras.firehose, (_p("size", 65536, 1024 * 1024, min=1, help="bytes per write"),
-                               _p("total", 64 * 1024 * 1024, 1 << 40, help="bytes in all; 0 = endless"),
-                               _p("line", 0, 1024 * 1024, help="bytes per line; 0 = one line per write"))),
+             "extras.firehose", (_p("size", 65536, 1024 * 1024, min=1, help="bytes per write"),
+                                 _p("total", 64 * 1024 * 1024, 1 << 40, help="bytes in all; 0 = endless"),
+                                 _p("line", 0, 1024 * 1024, help="bytes per line; 0 = one line per write"))),
     Endpoint("/firehose/ndjson", "NDJSON firehose", "json", "Small JSON objects as fast as the loop allows: the parser's throughput, live.",
-             extras.ndjson_firehose, (_p("size", 65536, 1024 * 1024, min=64, help="bytes per write (whole lines)"),
-                                      _p("total", 16 * 1024 * 1024, 1 << 40, help="bytes in all, rounded up to whole writes; 0 = endless"))),
+             "extras.ndjson_firehose", (_p("size", 65536, 1024 * 1024, min=64, help="bytes per write (whole lines)"),
+                                        _p("total", 16 * 1024 * 1024, 1 << 40, help="bytes in all, rounded up to whole writes; 0 = endless"))),
     Endpoint("/echo", "Echo the request body", "chunked", "Send a body (-X POST -d ...): it comes back in chunks after a summary line.",
-             extras.echo, (_p("size", 1024, 1024 * 1024, min=1, help="bytes per chunk"),),
+             "extras.echo", (_p("size", 1024, 1024 * 1024, min=1, help="bytes per chunk"),),
              methods=("GET", "POST", "PUT", "PATCH"), sample_body=b'{"hello": "explorer"}'),
     Endpoint("/tick", "Ticks with send time", "json", "Every chunk carries the server's send time: compare it with the arrival stamp.",
-             extras.tick, (count(20), interval(0.1), jitter())),
+             "extras.tick", (count(20), interval(0.1), jitter())),
     Endpoint("/endless", "Endless counter", "lines", "Never ends: one line per interval until you stop it.",
-             extras.endless, (interval(0.5, max=60), jitter()), kind="endless"),
+             "extras.endless", (interval(0.5, max=60), jitter()), kind="endless"),
     Endpoint("/fault/truncated", "Fault: body cut mid-chunk", "wire", "Good chunks, then a chunk that promises 256 bytes and stops: a clear error, nothing lost.",
-             faults.truncated, (count(3), interval(0.2)), kind="fault", group=F),
+             "faults.truncated", (count(3), interval(0.2)), kind="fault", group=F),
     Endpoint("/fault/stall", "Fault: stall after some data", "lines", "Data, then silence for 'stall' seconds: a stall row appears as it passes; an idle timeout (F2 or --idle-timeout) ends it with a clear error.",
-             faults.stall, (count(3), interval(0.2), _p("stall", 30, 300, integer=False)), kind="fault", group=F),
+             "faults.stall", (count(3), interval(0.2), _p("stall", 30, 300, integer=False)), kind="fault", group=F),
     Endpoint("/fault/reset", "Fault: connection reset", "lines", "Data, then a TCP reset instead of a clean end.",
-             faults.reset, (count(3), interval(0.2)), kind="fault", group=F),
+             "faults.reset", (count(3), interval(0.2)), kind="fault", group=F),
     Endpoint("/fault/long-line", "Fault: very long line", "lines", "One line of 2 MiB between short ones: the line cap reports it instead of crashing.",
-             faults.long_line, (_p("size", 2 * 1024 * 1024, 64 * 1024 * 1024),), kind="fault", group=F),
+             "faults.long_line", (_p("size", 2 * 1024 * 1024, 64 * 1024 * 1024),), kind="fault", group=F),
     Endpoint("/fault/status", "Fault: HTTP error status", "any", "A 503 with a JSON body: the status is shown and the body still read.",
-             faults.status, (_p("code", 503, 599, min=400),), kind="fault", group=F),
+             "faults.status", (_p("code", 503, 599, min=400),), kind="fault", group=F),
 )
 
 

@@ -88,9 +88,9 @@ class Outbox:
         shipped = self.head + records[:min(before, cut)] + newest
         self.skipped += cut - min(before, cut)
         self.head = []
-        for record in shipped:
-            if (record.data is not None and len(record.data) > PAYLOAD_CAP) or record.value is not None:
-                record.cap(PAYLOAD_CAP)
+        shipped = [record.capped(PAYLOAD_CAP)
+                   if (record.data is not None and len(record.data) > PAYLOAD_CAP) or record.value is not None
+                   else record for record in shipped]
         stats = self.stats.copy() if self.copy_figures else self.stats
         self.send(Batch(self.run, shipped, stats, self.timing, self.skipped, done, len(shipped) - len(newest)))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Callable
 
-from ..core.modes.ws import Outgoing
+from ..core.modes.ws_outgoing import Outgoing
 from ..loop_thread import LoopThread
 from .messages import RunOrder
 from .outbox import Captures, Source, run_order

@@ -19,7 +19,7 @@ import socket
 import sys
 from functools import partial
 
-from ..core.modes.ws import Outgoing
+from ..core.modes.ws_outgoing import Outgoing
 from ..core.stream import open_stream
 from .messages import HEADER, RunOrder, SendOrder, StopOrder, frame
 from .outbox import Captures, run_order

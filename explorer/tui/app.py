@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..demo import BackgroundDemoServer
-from ..demo.catalog import ComparePair
 from ..options import Options
 from . import collector
 from .compare import CompareScreen
@@ -24,6 +22,26 @@ from .inspector import InspectorScreen
 from .main_screen import MainScreen, ServerEvent
 from .termination import Termination
 from .widgets.ring_log import RingLog
+
+if TYPE_CHECKING:
+    from ..demo.catalog import ComparePair
+    from ..demo.runner import BackgroundDemoServer
+
+
+class NoDemoServer:
+    """The app's demo server until its first start: not running, and nothing of it loaded.
+
+    The server's modules (aiohttp.web) load when a demo starts, not with the app.
+    """
+
+    running = False
+    url = ""
+
+    async def stop(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 
 
 class ExplorerApp(App[int]):
@@ -40,8 +58,7 @@ class ExplorerApp(App[int]):
         self.options = options or Options(MainScreen.blank_request())
         self.start_now = start
         self.compare = compare
-        self.server = BackgroundDemoServer()
-        self.server.event_log.subscribe(self._server_event)
+        self.server: BackgroundDemoServer | NoDemoServer = NoDemoServer()
         self.termination: Termination | None = None
 
     def on_load(self) -> None:
@@ -74,6 +91,11 @@ class ExplorerApp(App[int]):
 
     async def start_server(self) -> str | None:
         """Start the demo server if it is not running; its URL, or None (after saying why) if it cannot."""
+        if isinstance(self.server, NoDemoServer):
+            from ..demo.runner import BackgroundDemoServer
+
+            self.server = BackgroundDemoServer()
+            self.server.event_log.subscribe(self._server_event)
         if not self.server.running:
             try:
                 await self.server.start()

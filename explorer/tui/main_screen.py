@@ -48,6 +48,7 @@ from .ring import Ring
 from .save import SaveScreen, saved_sentence, shown_path, write_jsonl
 from .session import RecordingFailed, StreamEnded, StreamResponded, StreamSession
 from .widgets.chunk_log import ChunkLog, Note, arrivals_title
+from .widgets.deferred import Deferred, mount_deferred
 from .widgets.demo_panel import DemoPanel
 from .widgets.event_view import EventView
 from .widgets.headers_view import HeadersView
@@ -113,6 +114,10 @@ class MainScreen(RequestScreen):
         self.comparing: CompareScreen | None = None  # the comparison on screen, if any
         self._frames = 0
         self._silence_noted: float | None = None  # the last arrival whose silence has its stall row
+        # Hidden at first: they mount after the first frame (Deferred), and take what they are to show before.
+        self.timeline = Timeline(id="timeline")
+        self.headers_view = HeadersView(id="headers")
+        self.request_view = RequestView(id="request-view")
 
     @staticmethod
     def blank_request() -> StreamRequest:
@@ -123,7 +128,7 @@ class MainScreen(RequestScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="body"):
-            yield DemoPanel(id="demo")
+            yield DemoPanel(id="demo", shown=self.options.demo)
             with Vertical(id="main"):
                 request = self.options.request
                 yield RequestBar(request.url, request.mode, request.chunk_size, request.method)
@@ -134,11 +139,11 @@ class MainScreen(RequestScreen):
                         yield EventView(id="events")
                         yield MessageBar(id="messages")
                     with TabPane("Timeline", id="timeline-tab"):
-                        yield Timeline(id="timeline")
+                        yield Deferred(self.timeline)
                     with TabPane("Headers", id="headers-tab"):
-                        yield HeadersView(id="headers")
+                        yield Deferred(self.headers_view)
                     with TabPane("Request", id="request-tab"):
-                        yield RequestView(id="request-view")
+                        yield Deferred(self.request_view)
                 yield FindBar(id="find")
         yield Footer(compact=True)
 
@@ -160,21 +165,27 @@ class MainScreen(RequestScreen):
         self.set_interval(1 / FLUSH_HZ, self.flush)
         self.query_one(StatusBar).show(self.session)
         self.query_one(RequestBar).suggest(self.composer.history.urls())
-        # Everything built so far lives as long as the app: keep it out of the
-        # cyclic collector's scans, which otherwise grow with every record ingested.
-        gc.freeze()
         if self.options.demo:
-            base = await self.start_server()
-            if base and self.options.demo_path:
-                self.query_one(RequestBar).fill(self.options.on_demo(base).url, self.options.request.mode)
             self.query_one("#catalog").focus()
         elif self.start_now:
             self.log_widget.focus()  # launched with a URL: what comes next is reading the log
-        if self.start_now:  # once the first frame is drawn: its work would slow the connection's steps
-            self.call_after_refresh(self.action_start)
-        elif self.initial_compare is None:
-            self.session.warm()  # the engine process loads while the person picks a stream
+        self.call_after_refresh(self.after_first_frame)
         await self.open_initial_compare()
+
+    async def after_first_frame(self) -> None:
+        """What the first frame does not wait for: the engine, the hidden parts, the demo server, the stream."""
+        if self.initial_compare is None:
+            self.session.warm()  # the engine process loads in its own process while the rest goes on
+        await mount_deferred(self)
+        # Everything built so far lives as long as the app: keep it out of the
+        # cyclic collector's scans, which otherwise grow with every record ingested.
+        gc.freeze()
+        if self.options.demo:  # its modules (aiohttp.web) load now, not before the first frame
+            base = await self.start_server()
+            if base and self.options.demo_path:
+                self.query_one(RequestBar).fill(self.options.on_demo(base).url, self.options.request.mode)
+        if self.start_now:
+            self.action_start()
 
     @property
     def log_widget(self) -> ChunkLog:
@@ -187,7 +198,10 @@ class MainScreen(RequestScreen):
     def show_panel(self, shown: bool) -> None:
         """Show or hide the demo panel; focus leaves it when it goes."""
         panel = self.query_one(DemoPanel)
-        panel.display = shown
+        if shown:
+            panel.reveal()  # built the first time (hidden from the start without --demo)
+        else:
+            panel.display = False
         if not shown and self.focused is not None and panel in self.focused.ancestors:
             self.query_one("#url").focus()
 
@@ -228,7 +242,7 @@ class MainScreen(RequestScreen):
             self.show_panel(False)  # on a narrow terminal the stream needs every column: ctrl+b brings it back
             self.log_widget.focus()
         self.session.start(request)
-        self.query_one(RequestView).show(None)
+        self.request_view.show(None)
         self._silence_noted = None
         if request.url:
             self.query_one(RequestBar).suggest([request.url])
@@ -268,12 +282,15 @@ class MainScreen(RequestScreen):
 
     def on_stream_responded(self, message: StreamResponded) -> None:
         if message.session is self.session:
-            self.query_one(HeadersView).show(message.response)
-            self.query_one(RequestView).show(message.response.response.request)
+            self.headers_view.show(message.response)
+            self.request_view.show(message.response.response.request)
             websocket = message.response.response.mode == "ws"
-            self.query_one(MessageBar).display = websocket
-            if websocket and (self.focused is None or self.focused is self.log_widget):
-                self.query_one("#message", Input).focus()  # a conversation: what is typed next is a message
+            if websocket:
+                self.query_one(MessageBar).reveal()
+                if self.focused is None or self.focused is self.log_widget:
+                    self.query_one("#message", Input).focus()  # a conversation: what is typed next is a message
+            else:
+                self.query_one(MessageBar).display = False
             self.show_events_for(message.response.response.mode)
             for log in (self.log_widget, self.events_widget):
                 log.started_at = message.response.response.started_at
@@ -385,7 +402,7 @@ class MainScreen(RequestScreen):
     def show_timeline(self) -> None:
         """Redraw the timeline tab, only while it is the one on screen."""
         if self.query_one("#tabs", TabbedContent).active == "timeline-tab":
-            self.query_one(Timeline).show(self.session)
+            self.timeline.show(self.session)
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self) -> None:

@@ -53,13 +53,17 @@ REGISTRY: dict[str, ModeInfo] = {info.name: info for info in (
 MODES = tuple(REGISTRY)
 
 
+# The modes `auto` resolves to (`auto.mode_for_content_type`, and any for an HTTP error status).
+AUTO_PICKS = ("any", "json", "sse")
+
+
 def preload(mode: str) -> None:
-    """Import the reader `mode` may need (every HTTP mode's for auto) before the request is sent.
+    """Import the reader `mode` may need (each one auto may pick, for auto) before the request is sent.
 
     Imported once the response is in, a reader's module (ijson for json) held
     the first record's stamp off by 5-10 ms when the head brought body bytes.
+    Nothing more is loaded: a reader auto never picks (wire: h11) only costs start-up.
     """
-    names = [m for m, info in REGISTRY.items() if m != "auto" and not info.websocket] if mode == "auto" else [mode]
-    for name in names:
+    for name in AUTO_PICKS if mode == "auto" else (mode,):
         if name in REGISTRY and not REGISTRY[name].websocket:
             REGISTRY[name].reader()

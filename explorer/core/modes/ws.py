@@ -12,11 +12,12 @@ offered in the handshake; the response's headers say which one the server chose.
 A message's `size` is its payload in bytes (UTF-8 for text), and the totals
 count the messages received. While the stream reads, explorer sends: the body
 (`-d`) first, then each `--send` message, `--send-interval` seconds apart,
-then whatever the run's `Outgoing` hands in (the app's send box). A message
-is sent as text when it is valid UTF-8, else binary, and shows as a message
-record flagged OUTGOING, stamped the instant the send returned, with its own
-seq; sent messages stay out of the totals, gaps and TTFB. A body or `--send`
-message the server closed the WebSocket before is an error.
+then whatever the run's `Outgoing` (ws_outgoing.py) hands in (the app's send
+box). A message is sent as text when it is valid UTF-8, else binary, and
+shows as a message record flagged OUTGOING, stamped the instant the send
+returned, with its own seq; sent messages stay out of the totals, gaps and
+TTFB. A body or `--send` message the server closed the WebSocket before is
+an error.
 
 Pings, pongs and the close frame received are `control` records, stamped when
 websockets processed them; it answers pings itself, and its pong and close
@@ -31,10 +32,9 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import deque
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from contextlib import asynccontextmanager
 from time import perf_counter
-from typing import Any, AsyncIterator, Awaitable, Iterator, TypeVar, cast
+from typing import Any, AsyncIterator, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
@@ -52,8 +52,7 @@ from ..proxy import describe_proxy
 from ..record import Flag, Kind, Record, Response, SentRequest
 from ..request import StreamRequest
 from ..secrets import expand, expand_bytes, shown_headers
-
-T = TypeVar("T")
+from .ws_outgoing import current_outgoing
 
 
 def websocket_url(url: str) -> str:
@@ -61,50 +60,6 @@ def websocket_url(url: str) -> str:
     parsed = URL(url)
     scheme = {"http": "ws", "https": "wss"}.get(parsed.scheme, parsed.scheme)
     return str(parsed.with_scheme(scheme))
-
-
-# -- the way in from outside a run ---------------------------------------------
-
-_OUTGOING: ContextVar[Outgoing | None] = ContextVar("explorer_ws_outgoing", default=None)
-
-
-class Outgoing:
-    """A run's way in for messages to send on its WebSocket from outside the stream (the app's send box).
-
-    The engine makes one per run and reads the run `within` it; while the
-    run's WebSocket is open, its sender takes what `send` hands in. Call
-    `send` on the stream's event loop: it drops the message and returns False
-    when no WebSocket of the run is open (not yet, no more, or an HTTP run).
-    """
-
-    def __init__(self) -> None:
-        self._queue: asyncio.Queue[tuple[bytes, bool]] | None = None
-
-    def send(self, data: bytes, binary: bool = False) -> bool:
-        """Send `data` as a text message (binary when `binary`, or when it is not UTF-8); False if none is open."""
-        queue = self._queue
-        if queue is None:
-            return False
-        queue.put_nowait((data, binary))
-        return True
-
-    async def within(self, work: Awaitable[T]) -> T:
-        """Await `work` with this as the way in for the WebSocket it opens (in this task only)."""
-        token = _OUTGOING.set(self)
-        try:
-            return await work
-        finally:
-            _OUTGOING.reset(token)
-
-    @contextmanager
-    def taking(self) -> Iterator[asyncio.Queue[tuple[bytes, bool]]]:
-        """While a WebSocket is open: the queue `send` hands messages to."""
-        queue: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
-        self._queue = queue
-        try:
-            yield queue
-        finally:
-            self._queue = None
 
 
 # -- one open WebSocket's records, in order -------------------------------------
@@ -327,7 +282,7 @@ async def _records(ws: TimedConnection, ctx: StreamContext, request: StreamReque
     traffic = ws.traffic
     script = _script(request)
     sender = _Sender(ws, traffic, ctx.t0, request.secrets)
-    with (_OUTGOING.get() or Outgoing()).taking() as queue:
+    with current_outgoing().taking() as queue:
         tasks = [asyncio.create_task(sender.run(script, request.send_interval, queue)),
                  asyncio.create_task(_receive(ws, traffic, ctx, request.idle_timeout))]
         ready, wake = traffic.ready, traffic.wake

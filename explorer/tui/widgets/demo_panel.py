@@ -1,20 +1,33 @@
-"""The demo panel: start or stop the embedded server, its address, the catalog, and its event log."""
+"""The demo panel: start or stop the embedded server, its address, the catalog, and its event log.
+
+Without --demo it starts hidden, and its content is built the first time it
+shows (`reveal`): until then the first frame need not style it, nor load
+RichLog (which brings rich.pretty and attrs). What it is told meanwhile, the
+server's address and its events, shows once it is built.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections import deque
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Button, Label, OptionList, RichLog, Static
+from textual.widget import Widget
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.format import plural
 from ...core.sanitize import sanitize
 from ...demo.catalog import CATALOG, Endpoint
+
+if TYPE_CHECKING:
+    from textual.widgets import RichLog
+
+SERVER_LOG_LINES = 200
 
 
 class DemoPanel(Vertical):
@@ -39,14 +52,39 @@ class DemoPanel(Vertical):
             super().__init__()
             self.endpoint = endpoint
 
+    def __init__(self, *, id: str | None = None, shown: bool = True) -> None:
+        super().__init__(id=id)
+        self.display = shown
+        self._server_told = False  # whether show_server was called: until then the address reads "stopped"
+        self._server_url: str | None = None
+        self._events: deque[Text] = deque(maxlen=SERVER_LOG_LINES)  # lines logged before the log was built
+        self._log: RichLog | None = None
+
     def compose(self) -> ComposeResult:
         self.border_title = "Demo server"
-        yield Button("Start demo server", id="server-toggle", variant="primary", compact=True)
-        yield Static(Text("stopped", style="dim"), id="server-address")
-        yield OptionList(*self._options(), id="catalog")
-        yield Static(Text("Pick an endpoint: Enter fills URL and mode.", style="dim"), id="watch")
-        yield Label(Text("server events", style="bold"))
-        yield RichLog(id="server-log", max_lines=200, wrap=True, min_width=20, markup=False, highlight=False)
+        if self.display:  # shown from the start: built now, else by `reveal`
+            yield from self._content()
+
+    def reveal(self) -> None:
+        """Show the panel, building its content the first time."""
+        if self._log is None:
+            self.mount_all(self._content())
+        self.display = True
+
+    def _content(self) -> list[Widget]:
+        from textual.widgets import RichLog  # here, not above: see the module's docstring
+
+        self._log = RichLog(id="server-log", max_lines=SERVER_LOG_LINES, wrap=True, min_width=20, markup=False,
+                            highlight=False)
+        while self._events:
+            self._log.write(self._events.popleft())
+        button = Button("Start demo server", id="server-toggle", variant="primary", compact=True)
+        address = Static(Text("stopped", style="dim"), id="server-address")
+        if self._server_told:
+            self._show_server(button, address, self._server_url)
+        return [button, address, OptionList(*self._options(), id="catalog"),
+                Static(Text("Pick an endpoint: Enter fills URL and mode.", style="dim"), id="watch"),
+                Label(Text("server events", style="bold")), self._log]
 
     def _options(self) -> list[Option]:
         options = []
@@ -76,8 +114,12 @@ class DemoPanel(Vertical):
 
     def show_server(self, url: str | None) -> None:
         """Reflect the server state: its URL, or stopped."""
-        button = self.query_one("#server-toggle", Button)
-        address = self.query_one("#server-address", Static)
+        self._server_told, self._server_url = True, url
+        if self._log is not None:  # built
+            self._show_server(self.query_one("#server-toggle", Button), self.query_one("#server-address", Static), url)
+
+    @staticmethod
+    def _show_server(button: Button, address: Static, url: str | None) -> None:
         if url:
             button.label = "Stop demo server"
             button.variant = "warning"
@@ -99,7 +141,10 @@ class DemoPanel(Vertical):
             (sanitize(outcome, 60), style),
             (f" {_chunks(event.get('chunks'))} in {sanitize(str(event.get('seconds')), 20)} s", "dim"),
         )
-        self.query_one("#server-log", RichLog).write(line)
+        if self._log is None:
+            self._events.append(line)
+        else:
+            self._log.write(line)
 
 
 def _chunks(count: object) -> str:

@@ -26,10 +26,18 @@ def headers_text(response: Record | None) -> Text:
 
 
 class HeadersView(VerticalScroll, can_focus=True):
-    """Shows the last response's headers, wrapped, and scrolls when they are more than the tab holds."""
+    """Shows the last response's headers, wrapped, and scrolls when they are more than the tab holds.
+
+    It may be shown a response before it is mounted (the screen mounts it
+    after its first frame): it keeps the response and composes with it.
+    """
+
+    _response: Record | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(headers_text(None), id="headers-text")
+        yield Static(headers_text(self._response), id="headers-text")
 
     def show(self, response: Record | None) -> None:
-        self.query_one("#headers-text", Static).update(headers_text(response))
+        self._response = response
+        for text in self.query("#headers-text").results(Static):  # none until composed
+            text.update(headers_text(response))

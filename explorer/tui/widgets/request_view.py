@@ -26,10 +26,17 @@ def request_text(sent: SentRequest | None) -> Text:
 
 
 class RequestView(VerticalScroll, can_focus=True):
-    """Shows the last request as sent; scrolls when it is longer than the tab."""
+    """Shows the last request as sent; scrolls when it is longer than the tab.
+
+    Like HeadersView, it keeps what it is shown before it is mounted and composes with it.
+    """
+
+    _sent: SentRequest | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(request_text(None), id="request-text")
+        yield Static(request_text(self._sent), id="request-text")
 
     def show(self, sent: SentRequest | None) -> None:
-        self.query_one("#request-text", Static).update(request_text(sent))
+        self._sent = sent
+        for text in self.query("#request-text").results(Static):  # none until composed
+            text.update(request_text(sent))

@@ -50,8 +50,10 @@ class Timeline(VerticalScroll):
             self.show(self._shown)
 
     def show(self, session: StreamSession) -> None:
-        """Redraw from the session's aggregates (a few hundred numbers at most)."""
+        """Redraw from the session's aggregates (a few hundred numbers at most); unmounted, keep it for later."""
         self._shown = session
+        if not self.is_mounted:  # the screen mounts it after its first frame: on_resize draws it then
+            return
         width = max(10, self.size.width - 2)
         records, sizes, seconds = session.stats.arrivals.resample(width)
         span = len(records) * seconds
