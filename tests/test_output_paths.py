@@ -21,7 +21,8 @@ from explorer.core.rows import data_row
 from explorer.core.sanitize import sanitize
 from explorer.text_output import TextPrinter
 
-payloads = st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda t: t.encode("utf-8")),
+payloads = st.one_of(st.binary(max_size=300), st.binary(min_size=4097, max_size=4200),  # quoted together, apart
+                     st.text(max_size=300).map(lambda t: t.encode("utf-8")),
                      st.sampled_from([b"", b"\x7f", b"\xc2\x85", b"\xe2\x80\xae", b'"\\', b"\xff\xfe", b"\0",
                                       b"a\\u0000b", b'","', b"\\"]))
 stamps = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)

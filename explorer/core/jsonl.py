@@ -198,7 +198,8 @@ def dumps(obj: Any) -> str:
 
 
 _PLAIN_KINDS = {Kind.LINE: b"line", Kind.CHUNK: b"chunk"}
-_PLAIN_LINE = b'{"kind":"%b","seq":%d,"t":%b,"gap":%b,"size":%d,"data":"%b"}\n'
+_PLAIN_LINE = b'{"kind":"%b","seq":%d,"t":%b,"gap":%b,"size":%d,"data":%b}\n'
+_QUOTED_LINE = _PLAIN_LINE.replace(b"%b}", b'"%b"}')  # for payloads quoted together, their quotes cut off
 
 
 class _Stamps(dict[float, bytes]):
@@ -246,28 +247,35 @@ def _plain(record: Record) -> bool:
 
 
 def _plain_run(run: list[Record]) -> bytes:
-    """Lines and chunks with no flags, as JSONL, their payloads quoted by one orjson call for the run.
+    """Lines and chunks with no flags, as JSONL, from a template.
 
-    The payloads are joined with NUL, which JSON writes as `\\u0000`, and the quoted text is split there:
-    unless a payload holds NUL or that escape's text itself, or is not UTF-8; then each record takes the
-    general path.
+    Small payloads are quoted by one orjson call for the run: joined with
+    NUL, which JSON writes as `\\u0000`, and split there (unless a payload
+    holds NUL or that escape's text itself). Large ones are quoted one by
+    one, which copies each payload fewer times. A payload that is not UTF-8
+    sends the run to the general path.
     """
-    payloads = [record.data for record in run]
-    joined = b"\0".join(payloads)  # type: ignore[arg-type]
-    if joined.count(b"\0") != len(payloads) - 1 or b"\\u0000" in joined:
-        return _one_by_one(run)
+    payloads: list[bytes] = [record.data for record in run]  # type: ignore[misc]
     try:
-        quoted = orjson.dumps(joined.decode("utf-8"))
+        if sum(map(len, payloads)) > SMALL_PAYLOADS * len(payloads):
+            line, quoted = _PLAIN_LINE, [orjson.dumps(payload.decode("utf-8")) for payload in payloads]
+        else:
+            joined = b"\0".join(payloads)
+            if joined.count(b"\0") != len(payloads) - 1 or b"\\u0000" in joined:
+                return _one_by_one(run)
+            line, quoted = _QUOTED_LINE, orjson.dumps(joined.decode("utf-8"))[1:-1].split(b"\\u0000")
     except UnicodeDecodeError:
         return _one_by_one(run)
-    texts = quoted[1:-1].split(b"\\u0000")
-    line, kinds, stamps = _PLAIN_LINE, _PLAIN_KINDS, _Stamps()
+    kinds, stamps = _PLAIN_KINDS, _Stamps()
     out = b"".join([line % (kinds[record.kind], record.seq, stamps[record.t],
                             stamps[record.gap] if record.gap else b"0.0", record.size, text)
-                    for record, text in zip(run, texts)])
+                    for record, text in zip(run, quoted)])
     if not out.isascii() or b"\x7f" in out:  # unsafe characters sit only inside the strings
         out = _UNSAFE.sub(_escape, out)
     return out
+
+
+SMALL_PAYLOADS = 4096  # bytes per payload, on average, up to which a run's payloads are quoted together
 
 
 def _one_by_one(run: list[Record]) -> bytes:
