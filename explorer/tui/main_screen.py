@@ -286,7 +286,7 @@ class MainScreen(RequestScreen):
             self.request_view.show(message.response.response.request)
             websocket = message.response.response.mode == "ws"
             if websocket:
-                self.query_one(MessageBar).reveal()
+                self.query_one(MessageBar).display = True
                 if self.focused is None or self.focused is self.log_widget:
                     self.query_one("#message", Input).focus()  # a conversation: what is typed next is a message
             else:

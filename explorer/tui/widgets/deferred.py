@@ -5,8 +5,8 @@ as the screen first shows), each at about a millisecond here, and each widget
 class it meets adds DEFAULT_CSS rules that every widget is then checked
 against: with the main screen's 80 widgets, that was most of the time from
 the app's imports to its first frame. The tabs not selected need none of it
-for that frame. (The demo panel and the WebSocket send box, hidden too, build
-their content the first time they show instead: see their `reveal`.)
+for that frame. (The demo panel, hidden too without --demo, builds its
+content the first time it shows instead: see its `reveal`.)
 
 Unlike textual.lazy.Lazy, which mounts by itself after a refresh, these
 mount when the screen calls `mount_deferred`, so the screen orders what

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from textual import on
+from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Select
@@ -31,11 +32,7 @@ def encoded(kind: str, text: str) -> tuple[bytes, bool]:
 
 
 class MessageBar(Horizontal):
-    """Shown while a WebSocket is open; it posts what to send.
-
-    Its fields are built the first time it shows (`reveal`): a first frame,
-    where it is hidden, need not style them.
-    """
+    """Shown while a WebSocket is open; it posts what to send."""
 
     DEFAULT_CSS = """
     MessageBar { height: 1; display: none; }
@@ -58,16 +55,11 @@ class MessageBar(Horizontal):
             super().__init__()
             self.reason = reason
 
-    def reveal(self) -> None:
-        """Show the bar, building its fields the first time."""
-        if not self.children:
-            self.mount_all([
-                Select(KINDS, value="text", allow_blank=False, compact=True, id="message-kind",
-                       tooltip="send as text, JSON (checked first) or binary (hex)"),
-                Input(placeholder="message to send on the WebSocket, Enter sends", compact=True, id="message"),
-                Button("Send", compact=True, id="message-send", variant="primary"),
-            ])
-        self.display = True
+    def compose(self) -> ComposeResult:
+        yield Select(KINDS, value="text", allow_blank=False, compact=True, id="message-kind",
+                     tooltip="send as text, JSON (checked first) or binary (hex)")
+        yield Input(placeholder="message to send on the WebSocket, Enter sends", compact=True, id="message")
+        yield Button("Send", compact=True, id="message-send", variant="primary")
 
     @on(Input.Submitted, "#message")
     @on(Button.Pressed, "#message-send")
