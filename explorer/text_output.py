@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, phases_line, plural
+from .core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, llm_lines, phases_line, plural
 from .core.record import DATA_KINDS, FINAL_KINDS, Kind, Record
 from .core.rows import META_KINDS, data_row, event_rows, final_line, meta_line, response_line
 from .core.sanitize import PREVIEW_LENGTH, sanitize, sanitize_all
@@ -76,6 +76,10 @@ class TextPrinter:
             return "".join(self.row(kind.value, event.seq, event.t, event.gap, None,
                                     f"{event.label} {event.name} {event.value}".rstrip())
                            for event in event_rows(record))
+        if kind is Kind.TOKEN:  # `token   12  …  text "Hello"`
+            line = self.row("token", record.seq, record.t, record.gap, None,
+                            "".join(f"{event.label} {event.value}" for event in event_rows(record)))
+            return stall_line(record.gap, token=True) + line if record.stall else line
         if kind is Kind.RESPONSE:
             return response_line(record) + "\n" + HEADER
         if kind in META_KINDS:
@@ -92,6 +96,9 @@ class TextPrinter:
         """The end or error banner, the phases, and with --stats the gaps, rates and gap histogram."""
         summary = record.summary
         lines = [final_line(record), f"phases: {phases_line(summary.phases)}"]
+        if summary.llm is not None:
+            first, second = llm_lines(summary.llm)
+            lines += [f"llm: {first}", f"     {second}"]
         if self.arrivals is not None and self.timing is not None:
             lines.append(f"gaps: {gaps_line(summary.gaps)}")
             lines.append(f"rate: {rate_line(self.arrivals)}")
@@ -101,10 +108,11 @@ class TextPrinter:
         return "\n".join(lines) + "\n"
 
 
-def stall_line(gap: float) -> str:
-    """The line before a record that came after a stall."""
-    return (f"{'stall':<8}{'':>8} {'':>11} {'+' + fmt_ms(gap):>11} {'':>10}"
-            f"  ⏸ the server paused: {fmt_ms(gap)} without data\n")
+def stall_line(gap: float, token: bool = False) -> str:
+    """The line before a record that came after a stall: of data, or of tokens (bytes such as pings may
+    have kept coming)."""
+    said = f"token stall: {fmt_ms(gap)} without a token" if token else f"the server paused: {fmt_ms(gap)} without data"
+    return f"{'stall':<8}{'':>8} {'':>11} {'+' + fmt_ms(gap):>11} {'':>10}  ⏸ {said}\n"
 
 
 PEAK_WINDOW = 1.0  # seconds: the window of the peak rate

@@ -26,6 +26,7 @@ SHOTS = [
     ("json-ndjson", "/ndjson?count=12&interval=0.1", "json"),
     ("wire-chunks", "/async-chunks?count=12&interval=0.1", "wire"),
     ("llm-sse", "/llm?tokens=40&tps=40", "sse"),
+    ("llm-transcript", "/llm/anthropic?tokens=60&thinking=1&tools=1&ttft=300&itl=25&stall=1200&seed=2", "auto"),
     ("error-truncated", "/fault/truncated?count=4&interval=0.1", "wire"),
 ]
 
@@ -93,6 +94,31 @@ async def shoot_compare() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
         app.save_screenshot(filename="compare.svg", path=str(OUT))
+
+
+async def shoot_compare_llm() -> None:
+    """`explorer compare --pair llm-fast-vs-slow`: two models on one clock, each with its figures and transcript."""
+    app = ExplorerApp(compare=find_pair("llm-fast-vs-slow"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="compare-llm.svg", path=str(OUT))
+
+
+async def shoot_llm_small() -> None:
+    """An Anthropic stream at 80x24 while its answer grows (the transcript shows by itself)."""
+    app = ExplorerApp(Options(StreamRequest(url="", mode="auto"), demo=True,
+                              demo_path="/llm/anthropic?tokens=80&ttft=200&itl=25&stall=60000&stall_at=50&seed=2"),
+                      start=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(400):  # until the stall holds the answer half-way (50 tokens in)
+            await pilot.pause(0.05)
+            if app.main.transcript.text.tokens >= 50:
+                break
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="llm-80x24.svg", path=str(OUT))
+        await pilot.press("ctrl+g")
 
 
 async def shoot_catalog() -> None:
@@ -163,6 +189,10 @@ async def main() -> None:
     print("wrote screenshots/inspector.svg")
     await shoot_compare()
     print("wrote screenshots/compare.svg")
+    await shoot_compare_llm()
+    print("wrote screenshots/compare-llm.svg")
+    await shoot_llm_small()
+    print("wrote screenshots/llm-80x24.svg")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import ijson
 import pytest
 
 from explorer.demo.catalog import CATALOG
+from explorer.demo.llm_shapes import script
 from explorer.demo.tutorial import SAMPLE_DOCUMENT, nested_document
 
 from .helpers import assert_paced, gaps, of_kind, run_get
@@ -167,6 +168,16 @@ def check_error(kind: str) -> Callable[[Records], None]:
 
 
 # route -> (query or path, mode override or None for the entry's own, extra args, expected exit, check)
+def check_llm_shape(shape: str) -> Callable[[Records], None]:
+    """The demo's shape is recognised, its answer assembled and its usage counted."""
+    def check(records: Records) -> None:
+        llm = records[-1]["llm"]
+        assert llm["shape"] == ("ollama" if shape.startswith("ollama") else shape), llm
+        answer = "".join(step.text for step in script(tokens=5, seed=42).steps)
+        assert llm["text"] == answer and llm["tokens"] == 5 and llm["tokens_source"] == "usage", llm
+    return check
+
+
 CASES: dict[str, tuple[str, list[str], int, Callable[[Records], None]]] = {
     "/hello": ("/hello?interval=0.15", [], 0, check_hello),
     "/chunks": ("/chunks?count=5", [], 0, check_chunks),
@@ -187,6 +198,12 @@ CASES: dict[str, tuple[str, list[str], int, Callable[[Records], None]]] = {
     "/ws/echo": ("/ws/echo", ["--max-time", "0.3"], 0, check_echo),
     "/sse": ("/sse?count=4&interval=0.02", [], 0, check_sse),
     "/llm": ("/llm?tokens=5&tps=500", [], 0, check_llm),
+    "/llm/openai-chat": ("/llm/openai-chat?tokens=5&ttft=0&itl=1&stall=0", [], 0, check_llm_shape("openai-chat")),
+    "/llm/openai-responses": ("/llm/openai-responses?tokens=5&ttft=0&itl=1&stall=0", [], 0, check_llm_shape("openai-responses")),
+    "/llm/anthropic": ("/llm/anthropic?tokens=5&ttft=0&itl=1&stall=0", [], 0, check_llm_shape("anthropic")),
+    "/llm/gemini": ("/llm/gemini?tokens=5&ttft=0&itl=1&stall=0", [], 0, check_llm_shape("gemini")),
+    "/llm/ollama": ("/llm/ollama?tokens=5&ttft=0&itl=1&stall=0", [], 0, check_llm_shape("ollama")),
+    "/llm/ollama-generate": ("/llm/ollama-generate?tokens=5&ttft=0&itl=1&stall=0", [], 0, check_llm_shape("ollama-generate")),
     "/gzip": ("/gzip?count=3&interval=0.02", [], 0, check_gzip),
     "/drip": ("/drip?numbytes=5&duration=0.2", [], 0, check_drip),
     "/stream/{n}": ("/stream/3", [], 0, check_stream_n),

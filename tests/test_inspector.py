@@ -7,7 +7,7 @@ import json
 from textual.widgets import Static
 
 from explorer.core import Kind, Record, StreamRequest
-from explorer.core.record import Flag, Phases, SSEEvent, Summary
+from explorer.core.record import Flag, Phases, SSEEvent, Summary, Token
 from explorer.core.rows import EventRow, event_rows
 from explorer.engine.outbox import PAYLOAD_CAP
 from explorer.tui.app import ExplorerApp
@@ -174,11 +174,14 @@ def test_event_rows_carry_their_record_and_the_inspector_reads_it_whole() -> Non
     assert dict(inspect_row(rows[2]).sections)["Value"] == "3"
     assert dict(inspect_row(rows[1]._replace(record=None)).sections)["Value"] == rows[1].value  # rows made by hand
 
-    token = Record(Kind.SSE, 2, 0.1, 0.1, 0, value=SSEEvent("message", '{"choices": [{"delta": {"content": "Hi"}}]}',
+    delta = Record(Kind.SSE, 2, 0.1, 0.1, 0, value=SSEEvent("message", '{"choices": [{"delta": {"content": "Hi"}}]}',
                                                            "", None))
+    (row,) = event_rows(delta)  # the event itself; its token is a record of its own
+    assert row.name == "message" and ("event", "message") in inspect_row(row).facts
+    token = Record(Kind.TOKEN, 0, 0.1, 0.1, 0, value=Token("Hi", shape="openai-chat"))
     (row,) = event_rows(token)
-    facts = inspect_row(row).facts
-    assert row.name == "token" and facts[0] == ("token", '"Hi"') and ("event", "message") in facts
+    facts = dict(inspect_row(row).facts)
+    assert row.record is token and row.name == "token" and facts["text"] == '"Hi"' and facts["channel"] == "text"
 
 
 def test_what_the_inspector_says_of_each_kind() -> None:

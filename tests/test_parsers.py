@@ -89,17 +89,3 @@ def test_zlib_garbage_raises_stream_error() -> None:
     with pytest.raises(StreamError) as caught:
         list(decoder.feed(b"\x78\x9cnot deflate at all"))
     assert caught.value.type == "invalid_zlib"
-
-
-@pytest.mark.parametrize("data, token", [
-    ('{"choices": [{"index": 0, "delta": {"content": "Hi"}}]}', "Hi"),
-    ('{"choices": [{"text": " there"}]}', " there"),
-    ('{"type": "content_block_delta", "delta": {"type": "text_delta", "text": "!"}}', "!"),
-    ('{"choices": [{"delta": {}}]}', None),
-    ("[DONE]", None),
-    ("{not json", None),
-])
-def test_llm_token_shapes(data: str, token: str | None) -> None:
-    from explorer.core.llm import llm_token
-
-    assert llm_token(data) == token

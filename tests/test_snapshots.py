@@ -5,23 +5,28 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from typing import Iterator
+from typing import AsyncGenerator, Iterator
 
 import pytest
 from rich.text import Text
 from textual.widgets import Static
 
 from explorer.core import Kind, Record, StreamRequest
+from explorer.core.record import Flag, LlmSummary, Response, SSEEvent, Summary, Token
+from explorer.core.timing import TimingStage
 from explorer.demo import DemoServer
 from explorer.demo.catalog import CATALOG
+from explorer.demo.llm_shapes import script as llm_script
+from explorer.demo.llm_shapes import timed_frames
 from explorer.options import Options
 from explorer.tui import compare
 from explorer.tui.app import ExplorerApp
 from explorer.tui.inspector import InspectorScreen
+from explorer.tui.session import Source
 from explorer.tui.widgets.chunk_log import ChunkLog
 
 from .apps import until, until_ended
-from .deterministic import FIXED_URL, DeterministicApp, DeterministicSession, recorded_ndjson
+from .deterministic import FIXED_URL, PHASES, DeterministicApp, DeterministicSession, recorded_ndjson
 
 SIZE = (120, 40)
 
@@ -143,6 +148,83 @@ def test_compare_at(snap_compare, demo_thread: str, size: tuple[int, int], monke
         for pane in panes:  # the URL line holds the server's port, which changes from run to run
             url = pane.query_one(".url", Static)
             url.update(Text(FIXED_URL + "/chunks?count=4", style="bold"))
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=size, run_before=until_both_done)
+
+
+# -- LLM streams: the transcript pane and the serving figures -----------------------------------------------
+
+LLM_STALL_AT = 18  # the step after the stall (an answer token)
+
+
+def recorded_llm(ttft: float = 0.305, tokens_per_s: float = 21.4) -> Source:
+    """A recorded Anthropic stream of the demo's script (thinking, an answer, a tool call): a chunk and an SSE
+    event per frame, a token record per step it carries, one token stall, and an end record with its figures."""
+    answer = llm_script(24, 1, True, True, True)
+    frames = timed_frames("anthropic", answer)
+
+    async def replay(request: StreamRequest, timing: TimingStage) -> AsyncGenerator[Record, None]:
+        response = Response(200, "OK", "1.1", {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"},
+                            request.url, "sse", 0.0)
+        yield Record(Kind.RESPONSE, 0, 0.0, 0.0, 0, None, response)
+        tokens = 0
+        for seq, frame in enumerate(frames):
+            yield Record(Kind.CHUNK, seq, 0.0, 0.0, len(frame.data), frame.data)
+            fields = dict(line.split(": ", 1) for line in frame.data.decode().strip().split("\n"))
+            yield Record(Kind.SSE, seq, 0.0, 0.0, 0, None, SSEEvent(fields.get("event", ""), fields["data"], "", None))
+            for index in frame.steps:
+                step = answer.steps[index]
+                flags = int(Flag.STALL) if index == LLM_STALL_AT else 0
+                yield Record(Kind.TOKEN, tokens, 0.0, 0.0, 0, None, Token(step.text, step.channel, step.call), flags)
+                tokens += 1
+        served = LlmSummary("anthropic", ttft=ttft, itl_p50=0.1, itl_p90=0.1, itl_p99=1.6, itl_max=1.6, tpot=0.12,
+                            e2e=1.0, tokens=tokens, tokens_source="usage", tokens_per_s=tokens_per_s, deltas=tokens,
+                            stalls=1, text="", text_length=0, model="explorer-demo", stop_reason="tool_use")
+        summary = Summary(records=len(frames), bytes=sum(len(f.data) for f in frames), duration=1.0, ttfb=0.005,
+                          phases=PHASES, gaps=timing.summary(len(frames)), events=len(frames), llm=served)
+        yield Record(Kind.END, 0, 1.0, 1.0, 0, None, summary)
+    return replay
+
+
+class LlmSession(DeterministicSession):
+    """Fixed times, and the stalled token's gap as recorded (a fixed cadence would make it 100 ms)."""
+
+    def take(self) -> list[Record]:
+        batch = super().take()
+        for record in batch:
+            if record.kind is Kind.TOKEN and record.stall:
+                record.gap = 1.6
+        return batch
+
+
+class LlmApp(DeterministicApp):
+    def get_default_screen(self):  # type: ignore[no-untyped-def]
+        screen = super().get_default_screen()
+        screen.session = LlmSession(self.source)
+        return screen
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_llm_transcript_at(snap_compare, size: tuple[int, int]) -> None:
+    path = "/llm/anthropic?tokens=24&seed=1&thinking=1&tools=1"
+    app = LlmApp(StreamRequest(FIXED_URL + path, mode="sse"), FIXED_URL + path, recorded_llm())
+    assert snap_compare(app, terminal_size=size, run_before=until_done)
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_llm_compare_at(snap_compare, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = iter([recorded_llm(0.205, 38.5), recorded_llm(0.905, 9.8)])
+    monkeypatch.setattr(compare, "StreamSession", lambda: LlmSession(next(sources)))
+    path = "/llm/anthropic?tokens=24&seed=1&thinking=1&tools=1"
+    sides = (Options(StreamRequest(FIXED_URL + path, mode="sse")), Options(StreamRequest(FIXED_URL + path, mode="sse")))
+    app = ExplorerApp(compare=sides)
+
+    async def until_both_done(pilot) -> None:  # type: ignore[no-untyped-def]
+        await until(pilot, lambda: isinstance(app.screen, compare.CompareScreen))
+        panes = list(app.screen.query(compare.StreamPane))
+        await until(pilot, lambda: all(p.session.final is not None for p in panes))
+        await app.workers.wait_for_complete()
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=size, run_before=until_both_done)

@@ -6,10 +6,13 @@ import asyncio
 import time
 from contextlib import asynccontextmanager
 from time import perf_counter
-from typing import Any, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from .record import Kind, Record
 from .timing import TimingStage
+
+if TYPE_CHECKING:
+    from .llm.stage import LlmStage
 
 
 class StreamContext:
@@ -43,6 +46,7 @@ class StreamContext:
         self.side: list[Record] = []  # records the body reader made between a mode's records (framing, trailers)
         self.arrivals: Callable[[], tuple[float | None, float | None]] | None = None  # wire first/last byte
         self.sent_headers: list[tuple[str, str]] | None = None  # the last request's headers, as the client wrote them
+        self.llm: LlmStage | None = None  # an HTTP stream's LLM stage: the `llm` figures of its summary
 
     def byte_span(self) -> tuple[float | None, float | None]:
         """First and last body byte (seconds since `t0`): on the wire when the client stamps them,

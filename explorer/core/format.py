@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from .record import Flag, GapSummary, Kind, Phases, Record, Summary
+from .record import Flag, GapSummary, Kind, LlmSummary, Phases, Record, Summary
 from .sanitize import PREVIEW_LENGTH, sanitize
 
 
@@ -147,6 +147,23 @@ def gaps_line(g: GapSummary) -> str:
         f"max {fmt_ms(g.gap_max)}",
         plural(g.stalls, "stall"),
     ])
+
+
+def llm_lines(m: LlmSummary) -> list[str]:
+    """An LLM stream's serving metrics in two lines: the request's figures, then the inter-token latency.
+
+    Token counts counted from deltas say so: a delta may hold several tokens, or part of one.
+    """
+    source = "from usage" if m.tokens_source == "usage" else "deltas, not tokens"
+    model = f" ({sanitize(m.model, 60)})" if m.model else ""
+    rate = "-" if m.tokens_per_s is None else f"{m.tokens_per_s:,.1f}"
+    first = [f"{m.shape}{model}", f"TTFT {fmt_ms(m.ttft)}", f"TPOT {fmt_ms(m.tpot)}", f"E2E {fmt_ms(m.e2e)}",
+             f"{m.tokens:,} tokens ({source})", f"{rate} tokens/s"]
+    if m.stop_reason:
+        first.append(f"stop reason {sanitize(m.stop_reason, 40)}")
+    second = [f"ITL p50 {fmt_ms(m.itl_p50)}", f"p90 {fmt_ms(m.itl_p90)}", f"p99 {fmt_ms(m.itl_p99)}",
+              f"max {fmt_ms(m.itl_max)}", plural(m.deltas, "delta"), plural(m.stalls, "token stall")]
+    return [" · ".join(first), " · ".join(second)]
 
 
 def data_preview(record: Record, limit: int = PREVIEW_LENGTH) -> str:

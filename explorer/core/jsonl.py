@@ -32,7 +32,7 @@ import orjson
 
 from .batches import ReadBatches
 from .format import json_number
-from .record import Flag, Kind, Record, Response, SSEEvent, Summary
+from .record import Flag, Kind, Record, Response, SSEEvent, Summary, Token
 
 # Summary fields printed only when the mode reports them.
 _OPTIONAL = ("events", "comments", "members", "framing", "close_code", "close_reason", "stopped", "error", "type")
@@ -72,6 +72,8 @@ def to_json_objects(record: Record) -> Iterator[dict[str, Any]]:
             yield {**base, **dataclasses.asdict(value), "truncated": True, "data_length": record.full_size}
         else:
             yield {**base, **dataclasses.asdict(value)}
+    elif isinstance(value, Token):
+        yield {**base, **token_fields(record, value)}
     elif record.kind is Kind.TRAILERS:
         yield {**base, "trailers": value}
     elif record.kind is Kind.CONTROL:  # a WebSocket ping, pong or close frame (a close's code and reason as text)
@@ -117,6 +119,22 @@ def flag_fields(record: Record) -> dict[str, Any]:
     return fields
 
 
+def token_fields(record: Record, token: Token) -> dict[str, Any]:
+    """A token's fields: its text and channel, the tool call it belongs to, the stream's shape (on the first),
+    a stall before it, a cut."""
+    fields: dict[str, Any] = {"text": token.text, "channel": token.channel}
+    if token.call is not None:
+        fields["call"] = token.call
+    if token.shape is not None:
+        fields["shape"] = token.shape
+    if record.stall:
+        fields["stall"] = True
+    if record.cut:
+        fields["truncated"] = True
+        fields["text_length"] = record.full_size
+    return fields
+
+
 def summary_fields(summary: Summary) -> dict[str, Any]:
     """An end or error record's fields: totals, phases, gaps, and what the mode reported."""
     fields: dict[str, Any] = {
@@ -131,6 +149,8 @@ def summary_fields(summary: Summary) -> dict[str, Any]:
         if value is not None:
             fields[name] = value
     fields.update(dataclasses.asdict(summary.gaps))
+    if summary.llm is not None:
+        fields["llm"] = dataclasses.asdict(summary.llm)
     return fields
 
 

@@ -4,13 +4,14 @@ A `Record` is one thing that happened in a stream. Its payload is typed by
 kind: bytes for data records, a `Response` for `response`, `informational`
 (a 1xx before the final response) and `redirect` (one hop), an `SSEEvent` for
 `sse`, a tuple of ijson events for `event`, the trailer fields (a dict) for
-`trailers`, the raw size line or CRLF bytes for `framing`, and a `Summary` for
-`end` and `error`. A wire-mode `chunk` carries its chunk extensions as sent
-(for example ";name=value") in `value`, None when it has none. A `control`
-record is a WebSocket ping, pong or close frame: its opcode name in `value`,
-its payload in `data` (for a close frame, the code and reason as text: "1000 bye").
-Per-record flags (stall, partial, framed...) are bits of `flags`, read through
-properties. The JSONL form lives in `jsonl.py`.
+`trailers`, the raw size line or CRLF bytes for `framing`, a `Token` for
+`token` (one LLM delta, see llm/), and a `Summary` for `end` and `error`.
+A wire-mode `chunk` carries its chunk extensions as sent (for example
+";name=value") in `value`, None when it has none. A `control` record is
+a WebSocket ping, pong or close frame: its opcode name in `value`, its
+payload in `data` (for a close frame, the code and reason as text: "1000
+bye"). Per-record flags (stall, partial, framed...) are bits of `flags`, read
+through properties. The JSONL form lives in `jsonl.py`.
 """
 
 from __future__ import annotations
@@ -123,6 +124,57 @@ class Phases:
 
 
 @dataclass(frozen=True, slots=True)
+class Token:
+    """One delta of an LLM stream: its text and the channel it belongs to.
+
+    `channel` is "text" (the answer), "thinking" (reasoning deltas) or
+    "tool:NAME" (a fragment of a tool call's arguments); `call` numbers the
+    tool calls of a response in the order they started (0-based), None on
+    the other channels. The stream's first token names its `shape`
+    (`anthropic`...), so a consumer knows it from the start; the others say None.
+    """
+
+    text: str
+    channel: str = "text"
+    call: int | None = None
+    shape: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LlmSummary:
+    """An LLM stream's serving metrics, defined as serving benchmarks (vLLM, GuideLLM) define them.
+
+    Times are seconds since the request was sent; None when there is nothing to
+    measure (no token, a single token for `tpot`).
+
+    - `ttft`: the first token's arrival; `e2e`: the response's last byte.
+    - `itl_*`: the gaps between consecutive tokens (tokens of one read have gap 0), within 1%.
+    - `tpot`: (e2e - ttft) / (tokens - 1); `tokens_per_s`: tokens / e2e.
+    - `tokens`: the provider's output token count when it reported usage
+      (`tokens_source` "usage"), else the deltas counted ("deltas").
+    - `text`: the assembled answer (text channel), cut to the value cap; `text_length` is its full length.
+    """
+
+    shape: str
+    ttft: float | None = None
+    itl_p50: float | None = None
+    itl_p90: float | None = None
+    itl_p99: float | None = None
+    itl_max: float | None = None
+    tpot: float | None = None
+    e2e: float | None = None
+    tokens: int = 0
+    tokens_source: str = "deltas"
+    tokens_per_s: float | None = None
+    deltas: int = 0
+    stalls: int = 0
+    text: str = ""
+    text_length: int = 0
+    model: str | None = None
+    stop_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GapSummary:
     """Gaps between data records (the first record's gap is TTFB, not a gap) and stalls."""
 
@@ -156,6 +208,7 @@ class Summary:
     stopped: str | None = None  # why the stream ended early without an error (max time)
     error: str | None = None  # error records: one human sentence
     type: str | None = None  # error records: a short stable tag
+    llm: LlmSummary | None = None  # LLM streams (a shape was recognised): the serving metrics
 
 
 class Record:
@@ -237,6 +290,11 @@ class Record:
         return self.value
 
     @property
+    def token(self) -> Token:
+        assert isinstance(self.value, Token), self.kind
+        return self.value
+
+    @property
     def events(self) -> tuple[JsonEvent, ...]:
         """For `event` records: the ijson events this read completed."""
         return self.value if self.kind is Kind.EVENT else ()
@@ -245,12 +303,13 @@ class Record:
         """This record with at most `limit` bytes (or characters) of its payload and of every value derived
         from it (an SSE event's data, an ijson string): itself when nothing is longer, else a copy, so a
         record on its way to a capture is never cut under it. `data_size` stays true; for an SSE event
-        `full_size` is its data's length."""
+        `full_size` is its data's length, for a token its text's."""
         data, value = self.data, self.value
         long_data = data is not None and len(data) > limit
         long_sse = isinstance(value, SSEEvent) and len(value.data) > limit
         long_events = self.kind is Kind.EVENT and any(type(v) is str and len(v) > limit for _, _, v in value)
-        if not (long_data or long_sse or long_events):
+        long_token = isinstance(value, Token) and len(value.text) > limit
+        if not (long_data or long_sse or long_events or long_token):
             return self
         copy = Record(self.kind, self.seq, self.t, self.gap, self.size, data, value, self.flags | _CUT)
         copy.full_size = self.full_size
@@ -260,6 +319,9 @@ class Record:
         if long_sse:
             copy.full_size = len(value.data)
             copy.value = SSEEvent(value.event, value.data[:limit], value.id, value.retry)
+        elif long_token:
+            copy.full_size = len(value.text)
+            copy.value = Token(value.text[:limit], value.channel, value.call, value.shape)
         elif long_events:
             copy.value = tuple((p, e, v[:limit] if type(v) is str and len(v) > limit else v) for p, e, v in value)
         return copy

@@ -11,7 +11,6 @@ from typing import Iterator, NamedTuple
 
 from .format import data_preview, fmt_bytes, fmt_ms, hex_preview, json_value, status_line, summary_line, token_text
 from .headers import header_value
-from .llm import llm_token
 from .record import Flag, Kind, Record
 from .sanitize import PREVIEW_LENGTH, sanitize
 
@@ -111,13 +110,12 @@ def event_rows(record: Record, limit: int | None = None) -> Iterator[EventRow]:
                            sanitize(prefix or ".", 80), event, json_value(value), record)
     elif kind is Kind.SSE:
         sse = record.sse
-        token = llm_token(sse.data)
-        label = f"id={sanitize(sse.id, 40)}"
-        if token is not None:
-            yield EventRow(record.seq, record.t, record.gap, label, "token", token_text(token), record)
-        else:
-            yield EventRow(record.seq, record.t, record.gap, label, sanitize(sse.event, 40), sanitize(sse.data),
-                           record)
+        yield EventRow(record.seq, record.t, record.gap, f"id={sanitize(sse.id, 40)}", sanitize(sse.event, 40),
+                       sanitize(sse.data), record)
+    elif kind is Kind.TOKEN:
+        token = record.token
+        yield EventRow(record.seq, record.t, record.gap, sanitize(token.channel, 40), "token", token_text(token.text),
+                       record)
     elif kind is Kind.MESSAGE:
         if record.binary:
             shown, name = hex_preview(record.data or b""), "binary"

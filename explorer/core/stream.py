@@ -1,8 +1,9 @@
 """`open_stream`: the single entry point of the engine.
 
 It opens the session with stream-friendly timeouts, yields a `response`
-record, then the mode's records, then exactly one `end` or `error` record
-carrying the stream's `Summary`. It never raises for stream problems. Stall
+record, then the mode's records (with the token records of an LLM stream, see
+llm/stage.py), then exactly one `end` or `error` record carrying the stream's
+`Summary`. It never raises for stream problems. Stall
 marks and gap statistics come from the one `TimingStage`, which the modes
 feed as they stamp records, so every consumer gets identical records.
 """
@@ -14,6 +15,7 @@ from typing import AsyncGenerator
 
 from .context import StreamContext
 from .errors import describe
+from .llm.stage import stage_for
 from .modes import preload
 from .opened import Opened
 from .opening import open_http
@@ -56,12 +58,18 @@ async def open_stream(request: StreamRequest, timing: TimingStage | None = None,
                     yield record
                 yield opened.response
                 side = ctx.side  # records the body reader made (framing, trailers) go before the next one
+                llm = ctx.llm = stage_for(opened.response.response.mode, request)
                 async for record in opened.records:
                     if side:
                         for made in side:
                             yield made
                         side.clear()
                     yield record
+                    if llm is not None:  # token records go right after the record they came from
+                        for token in llm.feed(record):
+                            yield token
+                        if llm.off:
+                            llm = None
                 opened.after_body()
                 for made in side:
                     yield made
@@ -92,7 +100,7 @@ async def open_stream(request: StreamRequest, timing: TimingStage | None = None,
 
 
 def _summary(ctx: StreamContext, **fields: str | None) -> Summary:
-    ttfb, _ = ctx.byte_span()
+    ttfb, last_byte = ctx.byte_span()
     return Summary(
         records=ctx.records,
         bytes=ctx.bytes,
@@ -102,6 +110,7 @@ def _summary(ctx: StreamContext, **fields: str | None) -> Summary:
         gaps=ctx.timing.summary(ctx.records),
         **ctx.mode_summary,
         **fields,  # type: ignore[arg-type]
+        llm=None if ctx.llm is None else ctx.llm.summary(None if last_byte is None else round(last_byte, 6)),
     )
 
 

@@ -68,7 +68,21 @@ def _p(name: str, default: float, max: float, integer: bool = True, min: float =
     return Param(name, default, max, min=min, integer=integer, help=help, exclude=exclude)
 
 
-T, X, F = "tutorial", "extras", "faults"
+T, X, F, L = "tutorial", "extras", "faults", "llm"
+
+# The knobs of every /llm/{shape} endpoint (llm_endpoints.py); times in milliseconds, as serving metrics are read.
+LLM_PARAMS: tuple[Param, ...] = (
+    _p("tokens", 60, 2000, min=1, help="answer tokens (thinking and tool-call steps come on top)"),
+    seed(),
+    _p("ttft", 350, 60_000, integer=False, help="ms before the first content delta (the preamble goes at once)"),
+    _p("itl", 45, 10_000, integer=False, help="mean ms between deltas"),
+    _p("jitter", 0.3, 1, integer=False, help="fraction: gaps are uniform in itl*(1-jitter)..itl*(1+jitter)"),
+    _p("stall", 1500, 120_000, integer=False, help="ms of silence once in the stream; 0 = none"),
+    _p("stall_at", 0, 10_000, help="the step the stall comes before; 0 = 60% through; past the last = none"),
+    _p("thinking", 0, 1, help="1: thinking deltas first"),
+    _p("tools", 0, 1, help="1: end with a get_weather tool call"),
+    _p("usage", 1, 1, help="0: no usage report (a client counts deltas instead)"),
+)
 
 CATALOG: tuple[Endpoint, ...] = (
     Endpoint("/hello", "Hello, World! in two writes", "wire", "Two HTTP chunks, 'Hello, ' then 'World!', half a second apart.",
@@ -108,6 +122,18 @@ CATALOG: tuple[Endpoint, ...] = (
              "extras.sse", (count(12), interval(0.3), jitter())),
     Endpoint("/llm", "LLM-style token stream", "sse", "Chat-completion deltas as SSE, ending in 'data: [DONE]'; gaps follow tokens per second.",
              "extras.llm", (_p("tokens", 60, 2000), _p("tps", 20, 10_000, integer=False, min=0.1, help="tokens per second"), seed())),
+    Endpoint("/llm/openai-chat", "LLM: OpenAI Chat Completions", "sse", "chat.completion.chunk deltas: a role chunk at once, the first token after ttft, a stall 60% through, a usage chunk with choices [] and [DONE].",
+             "llm_endpoints.openai_chat", LLM_PARAMS, group=L),
+    Endpoint("/llm/openai-responses", "LLM: OpenAI Responses API", "sse", "Typed events with sequence numbers: response.created goes at once, output_text deltas follow ttft, usage arrives in response.completed.",
+             "llm_endpoints.openai_responses", LLM_PARAMS, group=L),
+    Endpoint("/llm/anthropic", "LLM: Anthropic Messages", "sse", "message_start and a ping before any token, then text_delta events; message_delta carries stop_reason and output_tokens. Try thinking=1&tools=1.",
+             "llm_endpoints.anthropic", LLM_PARAMS, group=L),
+    Endpoint("/llm/gemini", "LLM: Gemini streamGenerateContent", "sse", "Data-only SSE, no preamble: TTFT is the first event. A tool call arrives whole in one event; usageMetadata rides on the last.",
+             "llm_endpoints.gemini", LLM_PARAMS, group=L),
+    Endpoint("/llm/ollama", "LLM: Ollama /api/chat", "json", "NDJSON message objects; the done object reports eval_count and eval_duration: compare its tokens/s with the measured one.",
+             "llm_endpoints.ollama", LLM_PARAMS, group=L),
+    Endpoint("/llm/ollama-generate", "LLM: Ollama /api/generate", "json", "NDJSON with a response field per token, then the done object with Ollama's own timing statistics.",
+             "llm_endpoints.ollama_generate", LLM_PARAMS, group=L),
     Endpoint("/gzip", "Gzip streamed live", "lines", "Content-Encoding gzip with a sync flush per line: decoded lines arrive live, not at the end.",
              "extras.gzip_stream", (count(10), interval(0.3), jitter())),
     Endpoint("/drip", "httpbin /drip", "any", "A Content-Length body dripped byte by byte: no chunk framing, reads follow the pacing.",
@@ -184,6 +210,10 @@ PAIRS: tuple[ComparePair, ...] = (
     ComparePair("sse-vs-ws", "SSE vs WebSocket",
                 "The same cadence as server-sent events over HTTP and as WebSocket messages.",
                 Side("/sse?count=8&interval=0.25", "sse"), Side("/ws/ticker?count=8&interval=0.25", "ws")),
+    ComparePair("llm-fast-vs-slow", "Two models on one clock",
+                "The same answer from a fast and a slow model: TTFT 0.2 s vs 0.9 s, 25 ms vs 70 ms between tokens, and a 1 s stall on the slow side.",
+                Side("/llm/anthropic?tokens=40&ttft=200&itl=25&stall=0", "auto"),
+                Side("/llm/anthropic?tokens=40&ttft=900&itl=70&stall=1000", "auto")),
 )
 
 

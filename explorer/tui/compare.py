@@ -1,4 +1,5 @@
-"""Two streams side by side on one clock: each with its log, phases and timeline.
+"""Two streams side by side on one clock: each with its log, phases and timeline (and, for an LLM stream,
+its serving figures and its transcript growing).
 
 Both start at the same moment; their timelines are drawn on one shared time
 axis, so "first byte at once" against "everything after the delay" is
@@ -34,7 +35,8 @@ from .ring import Ring
 from .save import SaveScreen, default_name, shown_path, side_paths, write_jsonl
 from .session import StreamEnded, StreamSession
 from .widgets.chunk_log import ChunkLog
-from .widgets.status_bar import figures, fit
+from .widgets.status_bar import figures, fit, llm_figures
+from .widgets.transcript import Transcript
 
 KEEP_RECORDS = 5_000  # per side, as its log
 
@@ -53,12 +55,16 @@ class CompareHost(Protocol):
 
 
 class StreamPane(Vertical):
-    """One side: what is streamed, a status line, the log, its timeline and phases."""
+    """One side: what is streamed, a status line, the log, its timeline and phases; for an LLM stream, a line of
+    serving figures and the transcript under the log."""
 
     DEFAULT_CSS = """
     StreamPane { width: 1fr; border: round $panel; }
     StreamPane .figures { height: 1; }
+    StreamPane .llm-figures { height: 1; display: none; }
     StreamPane ChunkLog { height: 1fr; }
+    StreamPane Transcript { height: 1fr; }
+    StreamPane.-llm Transcript { height: 2fr; }
     StreamPane Sparkline { height: 3; }
     StreamPane .phases { height: auto; color: $text-muted; }
     """
@@ -76,13 +82,16 @@ class StreamPane(Vertical):
             self.border_title += f"({self.request.chunk_size})"
         yield Static(Text(sanitize(self.request.url, 200), style="bold"), classes="url")
         yield Static(classes="figures")
+        yield Static(classes="llm-figures")
         yield ChunkLog(capacity=KEEP_RECORDS)
+        yield Transcript()
         yield Label("arrivals on the shared clock")
         yield Sparkline([0])
         yield Static(classes="phases")
 
     def on_mount(self) -> None:
-        self.feed = LiveFeed(self.session, self.query_one(ChunkLog), kept=self.kept)
+        self.feed = LiveFeed(self.session, self.query_one(ChunkLog), kept=self.kept,
+                             transcript=self.query_one(Transcript))
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -97,6 +106,7 @@ class StreamPane(Vertical):
     def clear(self) -> None:
         """Clear the log, the phases and the kept records (a running stream goes on filling them)."""
         self.chunk_log.clear()
+        self.query_one(Transcript).clear()
         self.kept.clear()
         self.query_one(".phases", Static).update("")
 
@@ -105,16 +115,28 @@ class StreamPane(Vertical):
         self.session.start(self.request)
 
     def ended(self) -> None:
-        """The stream ended: show what is left and its phases."""
+        """The stream ended: show what is left, its final figures and its phases."""
         self.feed.flush()
+        self.show_figures()
         final = self.session.final
         if final is not None:
             self.query_one(".phases", Static).update(Text("phases: " + phases_line(final.summary.phases)))
 
     def show_figures(self) -> None:
-        """State, silence, TTFB, records, bytes and elapsed, as many as the pane's width holds."""
+        """State, silence, TTFB, records, bytes and elapsed, as many as the pane's width holds; for an LLM
+        stream, its shape, TTFT, ITL and tokens/s on a line of their own."""
         line = self.query_one(".figures", Static)
-        line.update(fit(figures(self.session, rate=False, gaps=False), line.size.width), layout=False)
+        line.update(fit(figures(self.session, rate=False, gaps=False, llm=False), line.size.width), layout=False)
+        served = self.session.llm.summary(self.session.final)
+        llm = self.query_one(".llm-figures", Static)
+        self.set_class(served is not None, "-llm")
+        if served is not None:
+            llm.display = True
+            shown = llm_figures(served)
+            shown.append(shown.pop(0))  # the shape last: TTFT, ITL and tokens/s are what the sides compare
+            llm.update(fit(shown, llm.size.width or max(0, self.size.width - 2)), layout=False)
+        elif llm.display:
+            llm.display = False
 
     def show_timeline(self, span: float, columns: int) -> None:
         counts = self.session.stats.arrivals.rebin(span / columns, columns)
@@ -138,7 +160,11 @@ class CompareScreen(Screen[None]):
     DEFAULT_CSS = """
     CompareScreen #title { height: auto; padding: 0 1; }
     CompareScreen #sides { height: 1fr; }
+    CompareScreen.-short StreamPane.-llm ChunkLog { display: none; }
     """
+    # On a short terminal an LLM side has room for its transcript or its log, not both: the transcript is what
+    # two models are compared by (the log is in the saved records, ctrl+s).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, a: StreamRequest, b: StreamRequest, title: str = "", hint: str = "", *,
                  host: CompareHost | None = None) -> None:

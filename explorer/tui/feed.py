@@ -1,4 +1,5 @@
-"""The pane-flush helper: one batch of a session's records into its log (and event view), one refresh.
+"""The pane-flush helper: one batch of a session's records into its log (and event view and transcript), one
+refresh.
 
 The main screen and both compare panes use it, on timers of the same rate.
 """
@@ -14,8 +15,10 @@ from .ring import Ring
 from .session import StreamSession
 from .widgets.chunk_log import LOG_KINDS, ChunkLog, Note
 from .widgets.event_view import EventView
+from .widgets.transcript import Transcript
 
 FLUSH_HZ = 20
+_EVENT_KINDS = frozenset((Kind.EVENT, Kind.SSE, Kind.TOKEN, Kind.MESSAGE))
 
 
 class LiveFeed(NamedTuple):
@@ -25,6 +28,7 @@ class LiveFeed(NamedTuple):
     log: ChunkLog
     events: EventView | None = None
     kept: Ring[Record] | None = None
+    transcript: Transcript | None = None
 
     def flush(self) -> list[Record]:
         """Move what the worker produced into the widgets; return the batch."""
@@ -35,12 +39,16 @@ class LiveFeed(NamedTuple):
         if self.kept is not None:
             self.kept.extend(tail)
         mode = self.session.mode
+        llm = self.session.llm
+        derives = mode.derives or llm.active  # token records go to the events and the transcript, not the log
         if self.session.gaps:
-            self.log.add_rows(with_gap_notes(tail, mode.derives, len(batch) - len(tail), self.session.gaps))
+            self.log.add_rows(with_gap_notes(tail, derives, len(batch) - len(tail), self.session.gaps))
         else:
-            self.log.add_rows([r for r in tail if r.kind in LOG_KINDS] if mode.derives else tail)
-        if self.events is not None and mode.events:
+            self.log.add_rows([r for r in tail if r.kind in LOG_KINDS] if derives else tail)
+        if self.events is not None and (mode.events or llm.active):
             self.events.add_rows(newest_event_rows(tail, self.events.rows.capacity))
+        if self.transcript is not None and llm.tokens:
+            self.transcript.add(llm.tokens)  # every token of the batch: the answer is whole even when rows are not
         return batch
 
 
@@ -70,7 +78,7 @@ def newest_event_rows(batch: list[Record], limit: int) -> Iterable[EventRow]:
     newest_first: list[list[EventRow]] = []
     count = 0
     for record in reversed(batch):
-        if record.kind in (Kind.EVENT, Kind.SSE, Kind.MESSAGE):
+        if record.kind in _EVENT_KINDS:
             newest_first.append(list(event_rows(record, limit - count)))
             count += len(newest_first[-1])
             if count >= limit:

@@ -24,8 +24,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from ..core import Kind, Record
-from ..core.format import fmt_bytes, fmt_ms, gaps_line, json_number, phases_line, plural, status_line
-from ..core.record import DATA_KINDS, FINAL_KINDS, Flag
+from ..core.format import fmt_bytes, fmt_ms, gaps_line, json_number, phases_line, plural, status_line, token_text
+from ..core.record import DATA_KINDS, FINAL_KINDS, Flag, Token
 from ..core.rows import META_KINDS, EventRow, final_line
 from ..core.sanitize import sanitize
 from ..engine.outbox import PAYLOAD_CAP
@@ -62,11 +62,8 @@ def inspect_row(row: InspectedRow) -> Inspection:
 def _inspect_event_row(row: EventRow) -> Inspection:
     """An event row's record when it has one (its whole payload as kept, not the row's 200 characters)."""
     record = row.record
-    if record is not None and record.kind is not Kind.EVENT:  # an SSE event or a message: the row is the record
-        inspection = _inspect_record(record)
-        if row.name == "token":
-            inspection.facts.insert(0, ("token", row.value))
-        return inspection
+    if record is not None and record.kind is not Kind.EVENT:  # an SSE event, a token, a message: the row is the record
+        return _inspect_record(record)
     facts = [("event", row.name), ("label", row.label), ("seq", f"{row.seq:,}"), ("arrived", fmt_ms(row.t)),
              ("gap", fmt_ms(row.gap))]
     value, copy = row.value, row.value
@@ -118,6 +115,9 @@ def _inspect_record(record: Record) -> Inspection:
         if pretty is not None:
             sections.append(("JSON", pretty))
         raw = sse.data.encode("utf-8", "surrogateescape")
+    elif kind is Kind.TOKEN:
+        facts, sections, copy = token_facts(record, facts), [("Text", safe_text(record.token.text))], \
+            copyable(record.token.text)
     elif kind is Kind.EVENT:
         lines = [f"{prefix or '.'}  {event}  {_json_text(value)}" for prefix, event, value in record.events]
         copy = copyable("\n".join(lines))
@@ -139,7 +139,32 @@ def _inspect_record(record: Record) -> Inspection:
         copy = sentence
         sections += [("Summary", sentence), ("Phases", phases_line(summary.phases)), ("Gaps", gaps_line(summary.gaps))]
     title = f"{kind.value} #{record.seq:,}" if kind in DATA_KINDS or kind in _EVENT_KINDS else kind.value
+    if kind is Kind.TOKEN:
+        title = f"token #{record.seq:,} · {_channel(record.token)}"
     return Inspection(title, facts, sections, copy, raw)
+
+
+def token_facts(record: Record, timing: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An LLM token's channel, its text quoted (spaces show), its length and its timing (a stall says so)."""
+    token = record.token
+    length = record.full_size if record.full_size is not None else len(token.text)
+    facts = [("channel", _channel(token)), ("text", token_text(token.text)), ("length", plural(length, "character"))]
+    facts += [(name, value) for name, value in timing if name != "arrived"]
+    facts.insert(3, ("arrived", f"{fmt_ms(record.t)} after the request"))
+    if record.stall:
+        facts.append(("stall", f"nothing for {fmt_ms(record.gap)} before this token: a token stall"))
+    if record.cut:
+        facts.append(("kept", f"the first {plural(len(token.text), 'character')}: the app keeps "
+                              f"{fmt_bytes(PAYLOAD_CAP)} of each value (-o FILE records them whole)"))
+    return facts
+
+
+def _channel(token: Token) -> str:
+    """`text`, `thinking`, or `tool NAME (call N)` (numbered from 1), sanitized."""
+    if token.channel.startswith("tool:"):
+        call = "" if token.call is None else f" (call {token.call + 1})"
+        return f"tool {sanitize(token.channel[5:], 200)}{call}"
+    return sanitize(token.channel, 200)
 
 
 def timing_facts(record: Record) -> list[tuple[str, str]]:

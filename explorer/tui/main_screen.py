@@ -58,6 +58,7 @@ from .widgets.request_view import RequestView
 from .widgets.ring_log import RingLog
 from .widgets.status_bar import StatusBar
 from .widgets.timeline import Timeline
+from .widgets.transcript import Transcript
 
 KEEP_RECORDS = 10_000
 TIMELINE_EVERY = 5  # flushes between timeline redraws (4 a second)
@@ -118,6 +119,7 @@ class MainScreen(RequestScreen):
         self.timeline = Timeline(id="timeline")
         self.headers_view = HeadersView(id="headers")
         self.request_view = RequestView(id="request-view")
+        self.transcript = Transcript(id="transcript")  # shows itself when a token arrives
 
     @staticmethod
     def blank_request() -> StreamRequest:
@@ -136,6 +138,7 @@ class MainScreen(RequestScreen):
                 with TabbedContent(id="tabs"):
                     with TabPane("Stream", id="stream-tab"):
                         yield ChunkLog(id="log")
+                        yield Deferred(self.transcript)
                         yield EventView(id="events")
                         yield MessageBar(id="messages")
                     with TabPane("Timeline", id="timeline-tab"):
@@ -160,7 +163,7 @@ class MainScreen(RequestScreen):
         self.show_events_for(self.options.request.mode)
         self.log_widget.border_title = arrivals_title(absolute=False)
         self.events_widget.border_title = "Events  (ijson / SSE / WebSocket messages)"
-        self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept)
+        self.feed = LiveFeed(self.session, self.log_widget, self.events_widget, self.kept, self.transcript)
         self.finder = self.query_one(FindBar).finder
         self.set_interval(1 / FLUSH_HZ, self.flush)
         self.query_one(StatusBar).show(self.session)
@@ -317,6 +320,8 @@ class MainScreen(RequestScreen):
         batch = self.feed.flush()
         if self.session.state == "streaming":
             self.note_silence()
+        if self.session.llm.active and not self.events_widget.display:
+            self.events_widget.display = True  # token rows, whatever the mode (an NDJSON stream read as lines)
         if batch or self.session.running:
             self._frames += 1
             if self._frames % TIMELINE_EVERY == 0:
@@ -356,6 +361,7 @@ class MainScreen(RequestScreen):
         """Clear the log, the events and the kept records."""
         self.log_widget.clear()
         self.events_widget.clear()
+        self.transcript.clear()
         self.kept.clear()
 
     def action_toggle_follow(self) -> None:

@@ -27,6 +27,7 @@ from ..core.timing import TimingStage
 from ..engine import Batch, CaptureFailed, EngineProcess, EngineThread, RunOrder, StreamStats
 from ..engine.outbox import Source, engine_error
 from ..engine.process import EngineLost
+from .llm_watch import LlmWatch
 
 RATE_WINDOW = 1.0  # seconds
 SILENT_AFTER = 1.0  # seconds without data before the status line says so (or the stall threshold, if lower)
@@ -126,6 +127,7 @@ class StreamSession:
         self.stats = StreamStats()
         self.rate = RateMeter()
         self.timing = TimingStage()
+        self.llm = LlmWatch()  # token records and serving figures, once a token came
         self.response: Record | None = None
         self.final: Record | None = None
         self.skipped = 0  # records of this run counted but not sent (a firehose outruns the screen)
@@ -183,6 +185,7 @@ class StreamSession:
         self.stats = StreamStats()
         self.rate = RateMeter()
         self.timing = TimingStage(request.stall_seconds)
+        self.llm = LlmWatch(request.stall_seconds)
         self.response = self.final = None
         self.skipped, self.gaps = 0, []
         self.started, self.finished = perf_counter(), None
@@ -222,7 +225,8 @@ class StreamSession:
         self.engine.close()
 
     def take(self) -> list[Record]:
-        """The records the engine sent since the last take (and, from their batches, the run's figures).
+        """The records the engine sent since the last take (and, from their batches, the run's figures; `llm`
+        notes their token records).
 
         `gaps` says where records the engine counted but did not send were left out: (index, count).
         """
@@ -238,6 +242,7 @@ class StreamSession:
             records += batch.records
         if batches:
             self.stats, self.timing = batches[-1].stats, batches[-1].timing
+        self.llm.take(records)
         return records
 
     def drain(self) -> list[Record]:

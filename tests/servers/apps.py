@@ -80,6 +80,20 @@ WS_CLOSE = (1000, "done")
 CHAT_KEY = "sk-test-4f9c2b7e1d3a55ee0f3a9"  # the chat server takes only this key
 CHAT_COOKIE = "c00kie-5ecret-value-77aa"  # and sets this cookie
 CHAT_TOKENS = ["Hel", "lo", " from", " the", " stream", "!"]
+LLM_SCRIPT = dict(tokens=12, seed=3, thinking=True, tools=True)  # the demo script the LLM-shaped routes send
+
+
+def llm_frames(shape: str) -> list[bytes]:
+    """The frames of `LLM_SCRIPT` in `shape`, as the demo's builders write them from the provider's docs."""
+    from explorer.demo.llm_shapes import frames, script
+
+    return frames(shape, script(**LLM_SCRIPT))  # type: ignore[arg-type]
+
+
+def sse_fields(frame: bytes) -> dict[str, str]:
+    """An SSE frame's event name and data, for sse-starlette to write again in its own framing."""
+    fields = dict(line.split(": ", 1) for line in frame.decode().splitlines() if line)
+    return {"event": fields["event"], "data": fields["data"]} if "event" in fields else {"data": fields["data"]}
 
 
 def starlette_app() -> Any:
@@ -145,12 +159,22 @@ def starlette_app() -> Any:
             yield {"data": "[DONE]"}
         return EventSourceResponse(chunks(), ping=0, headers={"Set-Cookie": f"session={CHAT_COOKIE}; HttpOnly"})
 
+    async def messages(request: Any) -> EventSourceResponse:
+        """Anthropic-shaped: the demo's Messages frames, written by sse-starlette (CRLF lines, its own pings)."""
+        async def events() -> Any:
+            for i, frame in enumerate(llm_frames("anthropic")):
+                if i:
+                    await asyncio.sleep(PACE / 4)
+                yield sse_fields(frame)
+        return EventSourceResponse(events(), ping=0)
+
     gzipped = GZipMiddleware(Starlette(routes=[Route("/ndjson", ndjson)]), minimum_size=GZIP_MINIMUM_SIZE)
     return Starlette(routes=[
         Route("/health", health),
         Route("/plain", plain),
         Route("/sse", sse),
         Route("/v1/chat/completions", chat, methods=["GET", "POST"]),
+        Route("/v1/messages", messages, methods=["GET", "POST"]),
         Mount("/gzip", app=gzipped),
     ])
 
@@ -176,6 +200,16 @@ def run_flask() -> None:
             for i, line in enumerate(FLASK_LINES):
                 if i:
                     time.sleep(PACE)
+                yield line
+        return Response(lines(), mimetype="application/x-ndjson")
+
+    @app.post("/api/chat")
+    def ollama_chat() -> Response:
+        """Ollama-shaped: the demo's /api/chat lines from a Flask generator."""
+        def lines() -> Any:
+            for i, line in enumerate(llm_frames("ollama")):
+                if i:
+                    time.sleep(PACE / 4)
                 yield line
         return Response(lines(), mimetype="application/x-ndjson")
 

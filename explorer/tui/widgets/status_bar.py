@@ -1,5 +1,10 @@
 """Status and timing: state, TTFB, records, bytes, rate, elapsed, gap p50, stalls, and a sparkline of sizes.
 
+For an LLM stream the serving figures come first after the state: its shape,
+TTFT, ITL p50, tokens and tokens/s (deltas when the provider reported no
+usage), token stalls, then ITL p99; live from the session's meter, from the
+end record's once the stream is over.
+
 The figures come in an order of importance. When the line is too narrow
 for all of them, the least important go first, whole, so what is shown is
 never cut in the middle of a number or its unit; a resize draws them again
@@ -16,6 +21,7 @@ from textual.containers import Horizontal
 from textual.widgets import Sparkline, Static
 
 from ...core.format import fmt_bytes, fmt_ms, plural
+from ...core.record import LlmSummary
 from ..session import StreamSession
 
 STATE_STYLES = {
@@ -38,14 +44,16 @@ class Figure(NamedTuple):
     badge: bool = False
 
 
-def figures(session: StreamSession, *, rate: bool = True, gaps: bool = True) -> list[Figure]:
-    """The figures of a session, most important first: state, silence, TTFB, records, bytes, rate, elapsed,
-    gap p50, stalls (`rate` and `gaps` leave those out)."""
+def figures(session: StreamSession, *, rate: bool = True, gaps: bool = True, llm: bool = True) -> list[Figure]:
+    """The figures of a session, most important first: state, silence, (LLM figures,) TTFB, records, bytes,
+    rate, elapsed, gap p50, stalls (`rate`, `gaps` and `llm` leave those out)."""
     stats = session.stats
     shown = [Figure(Text(f" {session.state.upper()} ", style=STATE_STYLES.get(session.state, "")), badge=True)]
     silence = session.silence
     if silence is not None:
         shown.append(Figure(Text(f" silent for {silence:.1f} s ", style=BADGE), badge=True))
+    if llm and (served := session.llm.summary(session.final)) is not None:
+        shown += llm_figures(served)
     shown += [
         Figure(Text.assemble("TTFB ", (fmt_ms(session.ttfb), "bold"))),
         Figure(Text(plural(stats.records, "record"), style="bold")),
@@ -60,6 +68,25 @@ def figures(session: StreamSession, *, rate: bool = True, gaps: bool = True) -> 
         shown.append(Figure(Text.assemble("gap p50 ", (fmt_ms(summary.gap_p50), "bold"))))
         if summary.stalls:
             shown.append(Figure(Text(f" {plural(summary.stalls, 'stall')} ", style=BADGE), badge=True))
+    return shown
+
+
+def llm_figures(summary: LlmSummary) -> list[Figure]:
+    """An LLM stream's serving figures, most important first: shape, TTFT, ITL p50, tokens and tokens/s (deltas
+    when the provider reported no usage), token stalls, ITL p99."""
+    unit = "token" if summary.tokens_source == "usage" else "delta"
+    count = Text.assemble((plural(summary.tokens, unit), "bold"))
+    if summary.tokens_per_s is not None:
+        count.append_text(Text.assemble(" ", (f"{summary.tokens_per_s:,.1f}/s", "bold")))
+    shown = [
+        Figure(Text(summary.shape or "LLM", style="bold italic")),
+        Figure(Text.assemble("TTFT ", (fmt_ms(summary.ttft), "bold"))),
+        Figure(Text.assemble("ITL p50 ", (fmt_ms(summary.itl_p50), "bold"))),
+        Figure(count),
+    ]
+    if summary.stalls:
+        shown.append(Figure(Text(f" {plural(summary.stalls, 'token stall')} ", style=BADGE), badge=True))
+    shown.append(Figure(Text.assemble("ITL p99 ", (fmt_ms(summary.itl_p99), "bold"))))
     return shown
 
 
