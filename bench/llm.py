@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import sys
+from functools import partial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,7 +28,7 @@ SHAPES = ("openai-chat", "openai-responses", "anthropic", "gemini", "ollama")
 
 async def read(url: str, with_stage: bool) -> int:
     """Consume every record; return the token records (the reference: the data records)."""
-    stream_module.stage_for = stage_for if with_stage else (lambda mode, request: None)  # type: ignore[assignment]
+    stream_module.stage_for = stage_for if with_stage else (lambda mode, request: None)
     count = tokens = 0
     async for record in open_stream(StreamRequest(url, mode="auto")):
         count += 1
@@ -41,7 +42,7 @@ async def main(base: str, tokens: int, runs: int) -> None:
     print(f"{'shape':<20}{'without':>14}{'with tokens':>14}{'ratio':>8}")
     for shape in SHAPES:
         url = f"{base}/llm/{shape}?tokens={tokens}&ttft=0&itl=0&jitter=0&stall=0&thinking=1&tools=1"
-        (off_s, off_n), (on_s, on_n) = await interleaved(runs, lambda: read(url, False), lambda: read(url, True))
+        (off_s, off_n), (on_s, on_n) = await interleaved(runs, partial(read, url, False), partial(read, url, True))
         print(f"{shape:<20}{off_s * 1000:>11.1f} ms{on_s * 1000:>11.1f} ms{off_s / on_s:>8.2f}   "
               f"({on_n:,} tokens, {on_n / on_s:,.0f} tokens/s)")
 

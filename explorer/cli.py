@@ -56,6 +56,8 @@ COMPARE_EXAMPLES = """\
   explorer compare --pair chunked-vs-length      a ready-made demo pair
   explorer compare --demo /chunks /chunks --mode-a any --mode-b wire
                                                  one demo path read two ways
+  explorer compare --curl "$(cat a.sh)" --curl-b "$(cat b.sh)" --env-file .env
+                                                 two LLM providers, each from its curl command
 """
 SERVE_EXAMPLES = """\
   explorer serve --port 8080                     the demo server on 127.0.0.1:8080

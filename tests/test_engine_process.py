@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from explorer.core import Kind, Record, Response, StreamRequest
+from explorer.core.record import Token
 from explorer.core.request import DEFAULT_CHUNK_SIZE
 from explorer.core.timing import TimingStage
 from explorer.demo import BackgroundDemoServer
@@ -125,3 +126,25 @@ async def test_a_capture_ends_with_an_end_record_when_the_stream_is_stopped_or_t
     ends = [r for r in map(json.loads, capture.read_text().splitlines()) if r["kind"] in ("end", "error")]
     assert [(r["kind"], r["stopped"]) for r in ends] == [("end", "interrupted"), ("end", "interrupted")]
     assert all(r["records"] >= 2 for r in ends)
+
+
+def test_a_burst_of_tokens_reaches_the_ui_whole_and_lines_with_tokens_count_only_lines() -> None:
+    """The transcript needs every token: token records older than the newest batch are shipped anyway. In
+    lines mode the token records among the lines are not counted as arrivals."""
+    sent: list[object] = []
+    request = StreamRequest("http://example.invalid/", mode="lines")
+    outbox = Outbox(1, request, TimingStage(), sent.append, lambda: True, copy_figures=True)
+    outbox.pending.append(Record(Kind.RESPONSE, 0, 0.001, 0.001, 0, None,
+                                 Response(200, "OK", "1.1", {}, request.url, "lines", 0.0)))
+    count = 3 * SHIP_TAIL
+    for i in range(count):
+        outbox.pending.append(Record(Kind.LINE, i, 0.01 + i * 1e-6, 1e-6, 64, b"{}"))
+        outbox.pending.append(Record(Kind.TOKEN, i, 0.01 + i * 1e-6, 1e-6, 0, None, Token(f"w{i}")))
+    outbox.flush()
+    (batch,) = sent
+    assert isinstance(batch, Batch)
+    tokens = [r.token.text for r in batch.records if r.kind is Kind.TOKEN]
+    assert tokens == [f"w{i}" for i in range(count)]
+    lines = [r for r in batch.records if r.kind is Kind.LINE]
+    assert batch.skipped == count - len(lines) and len(lines) == SHIP_TAIL // 2
+    assert (batch.stats.records, batch.stats.bytes) == (count, count * 64)

@@ -202,3 +202,93 @@ def test_every_demo_shape_with_thinking_and_a_tool_call(shape: str, capsys: pyte
     llm = records[-1]["llm"]
     assert llm["tokens"] == said.output_tokens and llm["tokens_source"] == "usage"
     assert llm["stop_reason"] and llm["model"]
+
+
+# Hand-written from the providers' documents and reported streams, not from the demo's builders.
+
+def feed_all(objects: list[tuple[str, dict[str, Any]]]) -> tuple[LlmStage, list[Record]]:
+    stage = LlmStage(StreamRequest("http://127.0.0.1/"))
+    tokens: list[Record] = []
+    for n, (event, obj) in enumerate(objects):
+        tokens += stage.feed(sse(json.dumps(obj), event or "message", t=0.1 * (n + 1)))
+    return stage, tokens
+
+
+def test_the_live_responses_error_nests_its_fields() -> None:
+    with pytest.raises(StreamError) as caught:
+        feed_all([("response.created", {"type": "response.created", "response": {"model": "m"}}),
+                  ("error", {"type": "error", "sequence_number": 2,
+                             "error": {"type": "invalid_request_error", "code": "context_length_exceeded",
+                                       "message": "Too long"}})])
+    assert caught.value.message.endswith(": context_length_exceeded: Too long.")
+
+
+def test_anthropic_usage_counts_only_from_message_delta() -> None:
+    """message_start's output_tokens is a placeholder: a stream cut before message_delta counts its deltas."""
+    stage, tokens = feed_all([
+        ("message_start", {"type": "message_start", "message": {"model": "claude", "usage": {"output_tokens": 1}}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0,
+                                 "content_block": {"type": "text", "text": ""}}),
+        ("ping", {"type": "ping"}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta",
+                                                                                      "text": "Hel"}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta",
+                                                                                      "text": "lo"}}),
+    ])
+    summary = stage.summary(0.6)
+    assert summary is not None and (summary.tokens, summary.tokens_source, summary.text) == (2, "deltas", "Hello")
+
+
+@pytest.mark.parametrize("objects", [
+    [{"type": "ping"}] * 3 + [{"type": "error", "message": "disk full"}],
+    [{"type": ["string", "null"]}, {"type": {"a": 1}}, {"type": "error", "error": {"type": "x", "message": "y"}}],
+    [{"choices": "none"}, {"candidates": {}}, {"model": "m", "done": False}],
+])
+def test_streams_that_are_not_llm_streams_stay_plain(objects: list[dict[str, Any]]) -> None:
+    stage, tokens = feed_all([("", obj) for obj in objects])
+    assert tokens == [] and stage.summary(1.0) is None
+
+
+def test_an_azure_first_chunk_and_gemini_usage_on_every_chunk() -> None:
+    stage, tokens = feed_all([
+        ("", {"choices": [], "created": 0, "id": "", "model": "", "object": "",
+              "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}),
+        ("", {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+              "object": "chat.completion.chunk", "model": "gpt"}),
+        ("", {"choices": [{"index": 0, "delta": {"content": "Hi"}}], "object": "chat.completion.chunk"}),
+    ])
+    assert [t.token.text for t in tokens] == ["Hi"] and stage.summary(0.4).shape == "openai-chat"  # type: ignore[union-attr]
+    stage, tokens = feed_all([
+        ("", {"candidates": [{"content": {"parts": [{"text": "A"}], "role": "model"}}],
+              "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 1}, "modelVersion": "gemini-x"}),
+        ("", {"candidates": [{"content": {"parts": [{"text": "B"}], "role": "model"}, "finishReason": "STOP"}],
+              "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 2, "thoughtsTokenCount": 7}}),
+    ])
+    summary = stage.summary(0.3)
+    assert summary is not None and summary.text == "AB" and (summary.tokens, summary.tokens_source) == (9, "usage")
+
+
+def test_hostile_fields_after_the_shape_are_skipped_and_tool_calls_are_capped() -> None:
+    start = ("message_start", {"type": "message_start", "message": {"model": "m"}})
+    odd = [("content_block_delta", {"type": "content_block_delta", "index": [], "delta": {
+        "type": "input_json_delta", "partial_json": "{}"}}),
+           ("content_block_delta", {"type": "content_block_delta", "delta": ["text_delta"]}),
+           ("content_block_start", {"type": "content_block_start", "index": {}, "content_block": {
+               "type": "tool_use", "name": ["x"]}})]
+    calls = [("content_block_start", {"type": "content_block_start", "index": n, "content_block": {
+        "type": "tool_use", "name": f"t{n}"}}) for n in range(300)]
+    calls += [("content_block_delta", {"type": "content_block_delta", "index": n, "delta": {
+        "type": "input_json_delta", "partial_json": "{}"}}) for n in range(300)]
+    stage, tokens = feed_all([start, *odd, *calls])
+    channels = {t.token.channel for t in tokens}
+    assert tokens[0].token.channel == "tool:?" and len(channels) <= 258
+    assert "tool:calls past the 256 call cap" in channels and max(t.token.call or 0 for t in tokens) == 256
+    deep: Any = {}
+    for _ in range(3000):  # deeper than json.dumps can write again
+        deep = {"a": deep}
+    stage = LlmStage(StreamRequest("http://127.0.0.1/"))
+    stage.feed(sse(json.dumps({"candidates": [{"content": {"parts": [{"text": "x"}]}}]})))
+    assert stage.decoder is not None
+    call = {"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": deep}}]}}]}
+    (token,) = stage.decoder.feed(call, "")
+    assert token.channel == "tool:f" and "too deep" in token.text

@@ -10,10 +10,12 @@ screen shows a few dozen.
 from __future__ import annotations
 
 import asyncio
+from operator import attrgetter
 from time import perf_counter
 from typing import AsyncGenerator, Callable
 
 from ..core.jsonl import JsonlRecorder
+from ..core.llm.stage import LOOK
 from ..core.modes import REGISTRY
 from ..core.record import DATA_KINDS, FINAL_KINDS, Kind, Phases, Record, Summary
 from ..core.request import StreamRequest
@@ -26,7 +28,10 @@ SHIP_TAIL = 1000  # newest records sent per batch; the figures cover every recor
 SHIP_BYTES = 4 << 20  # payload bytes sent per batch at most (but always the newest record)
 PAYLOAD_CAP = 16_384  # bytes of payload sent per record (a 10 KB JSON line stays whole); `size` keeps the full size
 HOLD_MAX = 4 * SHIP_TAIL  # records held while the UI is not reading: older ones are accounted for and let go
+TOKEN_KEEP = 50_000  # LLM token records older than the newest kept for the UI anyway (its transcript), at most
 YIELD_EVERY = 0.004  # seconds of uninterrupted ingest before the loop lets its timers run
+
+_KIND = attrgetter("kind")
 
 Source = Callable[[StreamRequest, TimingStage], AsyncGenerator[Record, None]]
 Send = Callable[[object], None]
@@ -48,6 +53,9 @@ class Outbox:
         self.only_data_inside = False  # known at the response: the mode derives no records, no framing shown
         self.responded = False
         self.head: list[Record] = []  # the run's first records up to the response, always sent
+        self.tokens: list[Record] = []  # LLM token records among those not shipped: sent anyway (they are small)
+        self.has_tokens = False  # a token record has been seen: look for them among the records not shipped
+        self.watch_lines = False  # lines mode: token records may sit among the lines (see `_account`)
         self.skipped = 0
 
     def _account(self, records: list[Record]) -> int:
@@ -64,9 +72,22 @@ class Outbox:
                     mode = REGISTRY[record.response.mode]
                     # a WebSocket's sent messages and control frames sit among the data
                     self.only_data_inside = not (mode.derives or mode.websocket or self.framing)
+                    self.watch_lines = mode.name == "lines"
                     break
+        if self.watch_lines:  # an LLM stage decides within its first LOOK lines whether token records follow them
+            if Kind.TOKEN in map(_KIND, records):
+                self.only_data_inside = self.watch_lines = False
+            elif self.stats.records > LOOK:
+                self.watch_lines = False
         self.stats.take(records, self.only_data_inside)
         return count
+
+    def _keep_tokens(self, records: list[Record]) -> None:
+        """Keep the token records among `records`, which are not shipped (up to `TOKEN_KEEP`)."""
+        if not self.has_tokens:
+            self.has_tokens = Kind.TOKEN in map(_KIND, records)
+        if self.has_tokens and len(self.tokens) < TOKEN_KEEP:
+            self.tokens += [record for record in records if record.kind is Kind.TOKEN][:TOKEN_KEEP - len(self.tokens)]
 
     def flush(self, done: bool = False) -> None:
         """Send what came since the last batch (the last one when `done`), or hold it while the UI is behind."""
@@ -77,17 +98,22 @@ class Outbox:
             if len(pending) > HOLD_MAX:
                 older = pending[:-SHIP_TAIL]
                 del pending[:-SHIP_TAIL]
-                self.head += older[:self._account(older)]
-                self.skipped += len(older)
+                before = self._account(older)
+                self.head += older[:before]
+                self._keep_tokens(older[before:])
+                self.skipped += len(older) - before
             return
         records = pending[:]
         del pending[:]
         before = self._account(records)
         newest = within_budget(records[-SHIP_TAIL:])
         cut = len(records) - len(newest)
-        shipped = self.head + records[:min(before, cut)] + newest
-        self.skipped += cut - min(before, cut)
-        self.head = []
+        if not self.has_tokens:
+            self.has_tokens = Kind.TOKEN in map(_KIND, newest)
+        self._keep_tokens(records[min(before, cut):cut])
+        shipped = self.head + records[:min(before, cut)] + self.tokens + newest
+        self.skipped += cut - min(before, cut) - len(self.tokens)
+        self.head, self.tokens = [], []
         shipped = [record.capped(PAYLOAD_CAP)
                    if (record.data is not None and len(record.data) > PAYLOAD_CAP) or record.value is not None
                    else record for record in shipped]

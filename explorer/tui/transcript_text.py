@@ -223,6 +223,8 @@ class TranscriptText:
                 block = self._index[key] = Block(*key)
                 self.blocks.append(block)
             block.add(token.text, record.gap if record.stall else None)
+            if record.cut and record.full_size is not None:  # the engine sent the UI its first PAYLOAD_CAP
+                block.lost += record.full_size - len(token.text)
             self.tokens += 1
             added = True
         return added

@@ -7,8 +7,9 @@ Format: https://docs.anthropic.com/en/docs/build-with-claude/streaming
   `thinking_delta` (`thinking`), `input_json_delta` (`partial_json`) or
   `signature_delta`, and `content_block_stop`.
 - `message_delta` has `delta.stop_reason` and `usage.output_tokens`
-  (cumulative); `message_stop` ends; `ping` may come anywhere; an `error`
-  event has `error.type` and `error.message`.
+  (cumulative; `message_start`'s own `output_tokens` is a placeholder, not
+  a count); `message_stop` ends; `ping` may come anywhere; an `error` event
+  has `error.type` and `error.message`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from .shape import ShapeDecoder, field, provider_error, text
 
 NAME = "anthropic"
 
-_TYPES = frozenset(("message_start", "content_block_start", "content_block_delta", "content_block_stop",
-                    "message_delta", "message_stop", "ping"))
+# The events that say a stream is a Messages stream (`ping` and `error` objects are too common elsewhere).
+_DEFINING = ("message_start", "content_block_start", "content_block_delta")
 
 
 def matches(obj: dict[str, Any], event: str) -> bool:
-    kind = obj.get("type")
-    return kind in _TYPES or (kind == "error" and isinstance(obj.get("error"), dict))
+    return obj.get("type") in _DEFINING
 
 
 class Decoder(ShapeDecoder):
@@ -46,8 +46,7 @@ class Decoder(ShapeDecoder):
             if field(block, "type") in ("tool_use", "server_tool_use", "mcp_tool_use"):
                 self.start_call(obj.get("index"), field(block, "name"))
         elif kind == "message_start":
-            self.note_model(field(obj, "message", "model"))
-            self.note_usage(field(obj, "message", "usage", "output_tokens"))
+            self.note_model(field(obj, "message", "model"))  # its usage.output_tokens is a placeholder (1)
         elif kind == "message_delta":
             self.note_stop(field(obj, "delta", "stop_reason"))
             self.note_usage(field(obj, "usage", "output_tokens"))

@@ -26,7 +26,7 @@ def matches(obj: dict[str, Any], event: str) -> bool:
 
 class Decoder(ShapeDecoder):
     def feed(self, obj: dict[str, Any], event: str) -> list[Token]:
-        if "error" in obj:
+        if obj.get("error") is not None:
             raise provider_error(obj["error"])
         self.note_model(obj.get("model"))
         if obj.get("done") is True:

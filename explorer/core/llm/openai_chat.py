@@ -6,7 +6,7 @@ Format: https://platform.openai.com/docs/api-reference/chat-streaming/streaming
   `function.arguments` fragments after; `choices[].finish_reason`.
 - With `stream_options: {"include_usage": true}` a last chunk has `choices: []`
   and `usage.completion_tokens`.
-- `delta.reasoning_content` (DeepSeek, vLLM) and `delta.reasoning` (OpenRouter)
+- `delta.refusal` is answer text too; `delta.reasoning_content` (DeepSeek, vLLM) and `delta.reasoning` (OpenRouter)
   carry reasoning text; legacy completions (`/v1/completions`) send `choices[].text`.
 - An error mid-stream comes as an object with an `error` member.
 Only choice 0 is read: with `n` > 1 the choices are separate answers.
@@ -31,7 +31,7 @@ def matches(obj: dict[str, Any], event: str) -> bool:
 
 class Decoder(ShapeDecoder):
     def feed(self, obj: dict[str, Any], event: str) -> list[Token]:
-        if "error" in obj:
+        if obj.get("error") is not None:
             raise provider_error(obj["error"])
         self.note_model(obj.get("model"))
         usage = obj.get("usage")
@@ -50,7 +50,7 @@ class Decoder(ShapeDecoder):
             thinking = text(delta.get("reasoning_content")) or text(delta.get("reasoning"))
             if thinking:
                 tokens.append(Token(thinking, "thinking"))
-            content = text(delta.get("content"))
+            content = text(delta.get("content")) or text(delta.get("refusal"))
             if content:
                 tokens.append(Token(content))
             calls = delta.get("tool_calls")

@@ -8,7 +8,8 @@ Format: https://platform.openai.com/docs/api-reference/responses-streaming
 - `response.output_text.delta` and `response.refusal.delta`: the answer's text;
   `response.reasoning_summary_text.delta` and `response.reasoning_text.delta`: reasoning.
 - `response.completed` / `response.incomplete` hold `usage.output_tokens`;
-  `response.failed` holds `response.error`; an `error` event has `code` and `message`.
+  `response.failed` holds `response.error`; an `error` event has `code` and
+  `message` (the reference shows them on the event, the live API under `error`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ _THINKING = ("response.reasoning_summary_text.delta", "response.reasoning_text.d
 
 def matches(obj: dict[str, Any], event: str) -> bool:
     kind = obj.get("type")
-    if kind == "error":
-        return "message" in obj and not isinstance(obj.get("error"), dict)
     return isinstance(kind, str) and kind.startswith("response.")
 
 
@@ -43,8 +42,8 @@ class Decoder(ShapeDecoder):
             return [self.call_token(self._key(obj), delta)] if delta else []
         if kind == "response.output_item.added" and field(obj, "item", "type") == "function_call":
             self.start_call(self._key(obj), field(obj, "item", "name"))
-        elif kind == "error":
-            raise provider_error(obj)
+        elif kind == "error":  # the fields are the event's own in the reference, under `error` in the live API
+            raise provider_error(obj["error"] if isinstance(obj.get("error"), dict) else obj)
         elif kind == "response.failed":
             raise provider_error(field(obj, "response", "error"), "the response failed")
         elif isinstance(kind, str) and kind.startswith("response."):
@@ -60,4 +59,4 @@ class Decoder(ShapeDecoder):
     def _key(obj: dict[str, Any]) -> Any:
         """A call's key: its output index (the item id is not in every event of every server)."""
         index = obj.get("output_index")
-        return index if isinstance(index, int) else obj.get("item_id") or (obj.get("item") or {}).get("id")
+        return index if isinstance(index, int) else obj.get("item_id") or field(obj, "item", "id")

@@ -17,6 +17,7 @@ from ..errors import StreamError
 from ..record import Token
 
 NAME_CAP = 200  # characters of a tool's name kept in its channel
+CALL_CAP = 256  # tool calls told apart in one stream; later ones share one channel, named for the cap
 
 
 class ShapeDecoder:
@@ -39,20 +40,23 @@ class ShapeDecoder:
         raise NotImplementedError
 
     def start_call(self, key: Any, name: object) -> None:
-        """A tool call starts: number it, and keep its name for its channel."""
-        if key not in self._calls:
+        """A tool call starts: number it, and keep its name for its channel. Past `CALL_CAP` calls, later
+        ones share one channel (`call_token`)."""
+        key = _call_key(key)
+        if key not in self._calls and len(self._calls) < CALL_CAP:
             shown = name[:NAME_CAP] if isinstance(name, str) and name else "?"
             self._calls[key] = (len(self._calls), shown)
 
     def call_token(self, key: Any, text: str) -> Token:
         """A fragment of a tool call's arguments (a call not announced is started with an unknown name)."""
+        key = _call_key(key)
         self.start_call(key, None)
-        number, name = self._calls[key]
+        number, name = self._calls.get(key, (CALL_CAP, f"calls past the {CALL_CAP} call cap"))
         return Token(text, f"tool:{name}", number)
 
     def whole_call(self, name: object, arguments: object) -> Token:
         """A tool call that comes whole (Gemini, Ollama): its arguments as one JSON token."""
-        key = ("whole", len(self._calls))
+        key = f"whole call {len(self._calls)}"
         self.start_call(key, name)
         if not isinstance(arguments, str):
             arguments = json_text({} if arguments is None else arguments)
@@ -71,6 +75,11 @@ class ShapeDecoder:
         numbers = [n for n in map(count, counts) if n is not None]
         if numbers:
             self.usage_tokens = sum(numbers)
+
+
+def _call_key(key: object) -> int | str | None:
+    """What a stream identifies a tool call by: an int or a str; anything else (a hostile list) as none."""
+    return key if isinstance(key, (int, str)) and not isinstance(key, bool) else None
 
 
 def text(value: object) -> str | None:
@@ -102,8 +111,12 @@ def count(value: object) -> int | None:
 
 
 def json_text(value: object) -> str:
-    """Compact JSON text of a parsed value (ijson's Decimals as the numbers they are)."""
-    return json.dumps(value, ensure_ascii=False, default=_number)
+    """Compact JSON text of a parsed value (ijson's Decimals as the numbers they are); a value nested too
+    deep to write again is said so."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=_number)
+    except (RecursionError, ValueError, TypeError):
+        return '"(arguments nested too deep to show)"'
 
 
 def _number(value: object) -> object:

@@ -24,6 +24,9 @@ from .shape import ShapeDecoder
 LOOK = 8  # records (SSE events, lines, json reads) looked at for a shape before a stream is taken for no LLM stream
 OBJECT_EVENTS = 100_000  # json mode: ijson events of one value rebuilt at most (a bigger one is skipped)
 MODES = frozenset(("sse", "lines", "json"))
+# What a decoder may raise on an object of untrusted shape that its checks did not foresee: the object is
+# skipped rather than the stream ended (a provider's own error report is a StreamError, and ends it).
+_MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError)
 
 
 class LlmStage:
@@ -57,14 +60,20 @@ class LlmStage:
             return []
         tokens: list[Record] = []
         for obj in objects:
-            decoder = self.decoder or self._recognise(obj, event)
-            if decoder is not None:
-                assert self.meter is not None
-                for token in decoder.feed(obj, event):
-                    tokens.append(self.meter.token(record.t, token))
+            try:
+                decoder = self.decoder or self._recognise(obj, event)
+                said = decoder.feed(obj, event) if decoder is not None else []
+            except _MALFORMED:  # an object no provider sends (a field of the wrong type): not a token
+                continue
+            meter = self.meter
+            assert meter is not None or not said
+            for token in said:
+                tokens.append(meter.token(record.t, token))  # type: ignore[union-attr]
         if self.decoder is None:
             self.looked += 1
             self.off = self.looked >= LOOK
+            if self.off:
+                self._builder = None
         return tokens
 
     def _recognise(self, obj: dict[str, Any], event: str) -> ShapeDecoder | None:
