@@ -1,4 +1,5 @@
-"""Command line: `explorer [URL]` (the app), `explorer get URL`, `explorer compare`, `explorer serve`."""
+"""Command line: `explorer [URL]` (the app), `explorer get URL`, `explorer compare`, `explorer serve`,
+`explorer replay FILE`, `explorer export --har FILE`."""
 
 from __future__ import annotations
 
@@ -33,6 +34,23 @@ def _get(argv: list[str]) -> int:
     return get.run(args)
 
 
+def _replay(argv: list[str]) -> int:
+    from .tui import replay_cli
+
+    parser = _parser("explorer replay", "Open a JSONL capture in the app and play it again (no network).",
+                     REPLAY_EXAMPLES)
+    replay_cli.add_arguments(parser)
+    return replay_cli.run(parser.parse_args(argv))
+
+
+def _export(argv: list[str]) -> int:
+    from . import export
+
+    parser = _parser("explorer export", "Write a JSONL capture in another format on stdout.", EXPORT_EXAMPLES)
+    export.add_arguments(parser)
+    return export.run(parser.parse_args(argv))
+
+
 def _compare(argv: list[str]) -> int:
     from .tui import compare_cli
 
@@ -44,6 +62,7 @@ def _compare(argv: list[str]) -> int:
 APP_EXAMPLES = """\
   explorer                                       the app: type a URL, pick a read mode
   explorer --demo                                with the demo server and its catalog
+  explorer --web --port 8000                     the app in a web browser (loopback; --host to share)
   explorer https://example.com/feed -m lines -o run.jsonl
                                                  stream at once, recording every record
 """
@@ -61,6 +80,14 @@ COMPARE_EXAMPLES = """\
 """
 SERVE_EXAMPLES = """\
   explorer serve --port 8080                     the demo server on 127.0.0.1:8080
+  explorer serve --replay run.jsonl --path /mine a capture as a demo endpoint, at its timing
+"""
+REPLAY_EXAMPLES = """\
+  explorer replay run.jsonl                      a capture at its original timing
+  explorer replay run.jsonl --speed 10           ten times as fast (--speed 0: all at once)
+"""
+EXPORT_EXAMPLES = """\
+  explorer export --har run.jsonl > run.har      HAR 1.2, for browser devtools and HAR viewers
 """
 COMMANDS_HELP = f"""\
 commands (each has --help):
@@ -68,12 +95,15 @@ commands (each has --help):
   explorer get URL      headless: text or JSONL on stdout
   explorer compare A B  two streams side by side on one clock
   explorer serve        the demo server alone
+  explorer replay FILE  a JSONL capture in the app, played again
+  explorer export --har FILE
+                        a capture as HAR 1.2
 
 examples:
-{APP_EXAMPLES}{GET_EXAMPLES}{COMPARE_EXAMPLES}{SERVE_EXAMPLES}"""
+{APP_EXAMPLES}{GET_EXAMPLES}{COMPARE_EXAMPLES}{SERVE_EXAMPLES}{REPLAY_EXAMPLES}{EXPORT_EXAMPLES}"""
 
 
-COMMANDS = {"serve": _serve, "get": _get, "compare": _compare}
+COMMANDS = {"serve": _serve, "get": _get, "compare": _compare, "replay": _replay, "export": _export}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +137,15 @@ def _main(argv: list[str]) -> int:
         epilog=COMMANDS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_request_arguments(parser, url_required=False)
     add_output_arguments(parser)
-    return run.run(parser.parse_args(argv))
+    parser.add_argument("--web", action="store_true", help="serve the app to a web browser (textual-serve)")
+    parser.add_argument("--port", type=int, default=8000, help="--web: the port to serve on (default 8000)")
+    parser.add_argument("--host", default="127.0.0.1", help="--web: the address to bind (default loopback)")
+    args = parser.parse_args(argv)
+    if args.web:
+        from . import web
+
+        return web.run(args, argv)
+    return run.run(args)
 
 
 if __name__ == "__main__":

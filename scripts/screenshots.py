@@ -1,6 +1,7 @@
 """Regenerate screenshots/*.svg: the real app, headless, against the real demo server.
 
-    python3 scripts/screenshots.py
+    python3 scripts/screenshots.py           # all of them
+    python3 scripts/screenshots.py replay    # only screenshots/replay.svg
 """
 
 from __future__ import annotations
@@ -169,9 +170,39 @@ async def shoot_websocket() -> None:
         app.save_screenshot(filename="websocket.svg", path=str(OUT))
 
 
+async def shoot_replay() -> None:
+    """`explorer replay` on a capture of an LLM stream, paused half-way through (a click on the timeline)."""
+    import contextlib
+    import io
+
+    from explorer.cli import main as cli
+    from explorer.tui.replay import load_replay
+    from explorer.tui.replay_screen import ReplayApp
+
+    capture = Path(tempfile.mkdtemp()) / "anthropic-tools.jsonl"
+    path = "/llm/anthropic?tokens=60&thinking=1&tools=1&ttft=300&itl=25&stall=1200&seed=2"
+    with contextlib.redirect_stdout(io.StringIO()):
+        await asyncio.to_thread(cli, ["get", "--demo", path, "--format", "jsonl", "-o", str(capture)])
+    app = ReplayApp(load_replay(capture))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.main.session.state != "idle":
+                break
+        await pilot.press("space")
+        screen = app.main
+        screen.show_anew(screen.player.seek(screen.player.total * 0.6))
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="replay.svg", path=str(OUT))
+
+
 async def main() -> None:
     os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp()  # no history of yours in the pictures
     OUT.mkdir(exist_ok=True)
+    if sys.argv[1:] == ["replay"]:  # only this one
+        await shoot_replay()
+        print("wrote screenshots/replay.svg")
+        return
     await shoot_editor()
     print("wrote screenshots/request-editor.svg")
     await shoot_websocket()
@@ -193,6 +224,8 @@ async def main() -> None:
     print("wrote screenshots/compare-llm.svg")
     await shoot_llm_small()
     print("wrote screenshots/llm-80x24.svg")
+    await shoot_replay()
+    print("wrote screenshots/replay.svg")
 
 
 if __name__ == "__main__":

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from pathlib import Path
 from typing import AsyncGenerator, Iterator
 
+import ijson
 import pytest
 from rich.text import Text
 from textual.widgets import Static
 
 from explorer.core import Kind, Record, StreamRequest
-from explorer.core.record import Flag, LlmSummary, Response, SSEEvent, Summary, Token
+from explorer.core.jsonl import jsonl_batch
+from explorer.core.record import Flag, GapSummary, LlmSummary, Response, SSEEvent, Summary, Token
 from explorer.core.timing import TimingStage
 from explorer.demo import DemoServer
 from explorer.demo.catalog import CATALOG
@@ -22,6 +25,8 @@ from explorer.options import Options
 from explorer.tui import compare
 from explorer.tui.app import ExplorerApp
 from explorer.tui.inspector import InspectorScreen
+from explorer.tui.replay import load_replay
+from explorer.tui.replay_screen import ReplayApp
 from explorer.tui.session import Source
 from explorer.tui.widgets.chunk_log import ChunkLog
 
@@ -228,3 +233,46 @@ def test_llm_compare_at(snap_compare, size: tuple[int, int], monkeypatch: pytest
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=size, run_before=until_both_done)
+
+
+# -- a capture played again (explorer replay) ---------------------------------------------------------------
+
+
+def write_replay_capture(path: Path) -> None:
+    """A capture of an NDJSON stream read in json mode, on a fixed 100 ms cadence, as `get -o` writes one."""
+    response = Response(200, "OK", "1.1", {"Content-Type": "application/x-ndjson", "Transfer-Encoding": "chunked"},
+                        FIXED_URL + "/ndjson?count=6&interval=0.1", "json", 0.0)
+    run = [Record(Kind.RESPONSE, 0, 0.002, 0.002, 0, None, response)]
+    events = 0
+    for seq, line in enumerate(NDJSON):
+        t = round(0.005 + 0.1 * seq, 4)
+        run.append(Record(Kind.CHUNK, seq, t, 0.1 if seq else 0.005, len(line), line))
+        parsed = tuple(ijson.parse(line))
+        run.append(Record(Kind.EVENT, events, t, 0.0, 0, None, parsed))
+        events += len(parsed)
+    gaps = GapSummary(5, 0.1, 0.1, 0.1, 0.1, 0)
+    summary = Summary(records=len(NDJSON), bytes=sum(map(len, NDJSON)), duration=1.0, ttfb=0.005, phases=PHASES,
+                      gaps=gaps, events=events)
+    run.append(Record(Kind.END, 0, 1.0, 0.495, 0, None, summary))
+    path.write_bytes(jsonl_batch(run))
+
+
+def test_replay_paused_at_80x24(snap_compare, tmp_path: Path) -> None:
+    """`explorer replay demo.jsonl`, paused, then a click on the timeline at about 300 ms (back on the Stream tab)."""
+    path = tmp_path / "demo.jsonl"
+    write_replay_capture(path)
+    app = ReplayApp(load_replay(path))
+
+    async def paused_half_way(pilot) -> None:  # type: ignore[no-untyped-def]
+        screen = app.main
+        await until(pilot, lambda: screen.session.state != "idle")
+        await pilot.press("space")
+        await pilot.click("#--content-tab-timeline-tab")
+        await until(pilot, lambda: screen.query_one("#arrivals").region.width > 0)
+        columns = screen.query_one("#arrivals").region.width
+        await pilot.click("#arrivals", offset=(int(0.3 * columns), 1))
+        await until(pilot, lambda: screen.player.position > 0.25)
+        await pilot.click("#--content-tab-stream-tab")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=paused_half_way)

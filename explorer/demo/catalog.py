@@ -5,13 +5,18 @@ Each endpoint names its handler ("tutorial.hello": a function of a module of
 this package) instead of holding it: the handlers' modules need aiohttp.web,
 which loads when a server is built (`Endpoint.load_handler`), not when the app
 reads the catalog to draw its list.
+
+`CATALOG` holds the built-in endpoints, then any added at run time
+(`CATALOG.add`: `explorer serve --replay` adds a capture): an endpoint added
+before a server starts is served, and listed by every face, like the others.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterator, Sequence, overload
 
 from .params import Param, count, interval, jitter, seed
 
@@ -84,7 +89,7 @@ LLM_PARAMS: tuple[Param, ...] = (
     _p("usage", 1, 1, help="0: no usage report (a client counts deltas instead)"),
 )
 
-CATALOG: tuple[Endpoint, ...] = (
+BUILTIN: tuple[Endpoint, ...] = (
     Endpoint("/hello", "Hello, World! in two writes", "wire", "Two HTTP chunks, 'Hello, ' then 'World!', half a second apart.",
              "tutorial.hello", (interval(0.5),), group=T),
     Endpoint("/chunks", "Chunk loop, no delay", "wire", "Every write is its own HTTP chunk even with no delay; 'any' mode may merge them into one read.",
@@ -168,6 +173,64 @@ CATALOG: tuple[Endpoint, ...] = (
     Endpoint("/fault/status", "Fault: HTTP error status", "any", "A 503 with a JSON body: the status is shown and the body still read.",
              "faults.status", (_p("code", 503, 599, min=400),), kind="fault", group=F),
 )
+
+
+RESERVED = ("/", "/events", "/pairs")
+"""Routes of the server itself (the index, the event log, the pairs): no endpoint may take them."""
+
+
+class Catalog(Sequence[Endpoint]):
+    """The endpoints in display order: the built-in ones, then those added at run time.
+
+    One object every face reads (the server's routes, the index page, `explorer
+    serve`, the TUI's list), so an endpoint added before a server starts is
+    served and listed everywhere. Adding never changes a running server's routes.
+    """
+
+    def __init__(self, builtin: tuple[Endpoint, ...]) -> None:
+        self.builtin = builtin
+        self._entries = builtin
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Endpoint]:
+        return iter(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> Endpoint: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Endpoint, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Endpoint | tuple[Endpoint, ...]:
+        return self._entries[index]
+
+    def __contains__(self, endpoint: object) -> bool:
+        return endpoint in self._entries
+
+    def route_taken(self, path: str) -> bool:
+        """True when a request for `path` would reach the server itself or an endpoint already listed."""
+        return path in RESERVED or any(_route_pattern(e.route).fullmatch(path) for e in self._entries)
+
+    def add(self, endpoint: Endpoint) -> None:
+        """List and serve `endpoint` after the others (raises ValueError when its route is taken)."""
+        if self.route_taken(endpoint.route):
+            raise ValueError(f"The path {endpoint.route} is taken by the demo server: choose another.")
+        self._entries = (*self._entries, endpoint)
+
+    def remove(self, endpoint: Endpoint) -> None:
+        """Forget an endpoint added at run time (the built-in ones stay)."""
+        self._entries = self.builtin + tuple(e for e in self._entries[len(self.builtin):] if e is not endpoint)
+
+
+def _route_pattern(route: str) -> re.Pattern[str]:
+    """The paths an aiohttp route matches: a `{name}` part matches one path segment."""
+    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part)
+                              for part in re.split(r"(\{[^}]*\})", route)))
+
+
+CATALOG = Catalog(BUILTIN)
 
 
 @dataclass(frozen=True)

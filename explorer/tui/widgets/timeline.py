@@ -4,17 +4,26 @@ Drawn from the session's fixed-size aggregates (time buckets, gap
 histogram), never from individual records, so it costs the same on a
 firehose as on a trickle. Textual's Sparkline reads well in a terminal and
 needs nothing beyond Textual.
+
+In a replay the time axis spans the whole capture (`axis`), a row marks the
+replay's position on it, and a click on the arrivals, the throughput or that
+row posts `TimeClicked` with the time under the mouse: the screen jumps there.
 """
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Label, Sparkline, Static
 
 from ...core.format import fmt_bytes, fmt_ms, fmt_ms_down, fmt_ms_up, gaps_line, plural
 from ...core.record import Phases
+from ...core.timing import TimeBuckets
 from ..session import StreamSession
 
 PHASES = (("dns", "DNS", "magenta"), ("connect", "connect", "blue"), ("sent", "request sent", "cyan"),
@@ -31,13 +40,28 @@ class Timeline(VerticalScroll):
     Timeline Sparkline { height: 3; }
     Timeline #gap-histogram { height: auto; }
     Timeline #phases { height: auto; }
+    Timeline #position { height: 1; display: none; }
     """
+
+    class TimeClicked(Message):
+        """A click on the time axis of a replay: `t` seconds since the request is the time under the mouse."""
+
+        def __init__(self, t: float) -> None:
+            super().__init__()
+            self.t = t
+
+    axis: float | None = None
+    """Seconds the time axis spans (a replay: the whole capture); None: the stream so far."""
+    position: float = 0.0
+    """Where a replay is on the axis (seconds)."""
+    _seconds = 0.0  # per column, as last drawn
 
     def compose(self) -> ComposeResult:
         yield Label("Arrivals over time (records per column)", id="arrivals-label")
         yield Sparkline([], id="arrivals")
         yield Label("Throughput over time (bytes per column)", id="throughput-label")
         yield Sparkline([], id="throughput")
+        yield Static(id="position")
         yield Label("Gaps between records", id="gaps-label")
         yield Static(id="gap-histogram")
         yield Label("Phases")
@@ -55,7 +79,17 @@ class Timeline(VerticalScroll):
         if not self.is_mounted:  # the screen mounts it after its first frame: on_resize draws it then
             return
         width = max(10, self.size.width - 2)
-        records, sizes, seconds = session.stats.arrivals.resample(width)
+        arrivals = session.stats.arrivals
+        if self.axis:
+            seconds = self.axis / width
+            records, sizes = arrivals.rebin(seconds, width), rebin_bytes(arrivals, seconds, width)
+        else:
+            records, sizes, seconds = arrivals.resample(width)
+        self._seconds = seconds
+        marker = self.query_one("#position", Static)
+        marker.display = bool(self.axis)
+        if self.axis:
+            marker.update(position_row(self.position, self.axis, seconds, width))
         span = len(records) * seconds
         for name, data in (("#arrivals", records), ("#throughput", sizes)):
             sparkline = self.query_one(name, Sparkline)
@@ -70,6 +104,40 @@ class Timeline(VerticalScroll):
         self.query_one("#gap-histogram", Static).update(gap_histogram(session))
         phases = session.final.summary.phases if session.final is not None else None
         self.query_one("#phases", Static).update(phase_bar(phases, width))
+
+    def on_click(self, event: events.Click) -> None:
+        """In a replay, a click on the arrivals, the throughput or the position row: the time at its column's end."""
+        if not self.axis or event.widget is None or event.widget.id not in ("arrivals", "throughput", "position"):
+            return
+        event.stop()
+        column = event.screen_x - self.query_one("#arrivals").region.x
+        if column >= 0 and self._seconds:
+            self.post_message(self.TimeClicked(min(self.axis, (column + 1) * self._seconds)))
+
+
+def rebin_bytes(arrivals: TimeBuckets, seconds: float, columns: int) -> list[int]:
+    """Bytes per column of `seconds` each, from time 0 (`TimeBuckets.rebin` for the bytes)."""
+    out = [0] * columns
+    for index in range(arrivals.used()):
+        if arrivals.bytes[index]:
+            out[min(columns - 1, int(index * arrivals.width / seconds))] += arrivals.bytes[index]
+    return out
+
+
+def position_row(position: float, axis: float, seconds: float, width: int) -> Text:
+    """`▲` under the column the position is in, with the position and a hint beside it."""
+    column = min(width - 1, max(0, math.ceil(position / seconds - 1e-9) - 1))
+    label = f" {fmt_ms(position)} of {fmt_ms(axis)}: click to jump"
+    text = Text()
+    if column + 1 + len(label) <= width or column < len(label):
+        text.append(" " * column)
+        text.append("▲", style="bold yellow")
+        text.append(label, style="dim")
+    else:  # no room after the mark: the label goes before it
+        text.append(" " * (column - len(label)))
+        text.append(label.strip() + " ", style="dim")
+        text.append("▲", style="bold yellow")
+    return text
 
 
 def gap_histogram(session: StreamSession) -> Text:
