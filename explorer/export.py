@@ -31,12 +31,21 @@ def run(args: argparse.Namespace) -> int:
     except CaptureError as error:
         print(f"explorer export: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
-    document = har(capture)
+    try:
+        document = har(capture)
+    except (TypeError, ValueError, OverflowError, ArithmeticError) as error:  # a hand-made capture's odd values
+        print(f"explorer export: The capture {args.file!r} holds a value HAR cannot carry ({type(error).__name__}).",
+              file=sys.stderr)
+        return EXIT_UNUSABLE
     if not document["log"]["entries"]:
         print(f"explorer export: The capture {args.file!r} holds no response (every stream in it failed to "
               f"connect): there is nothing to export.", file=sys.stderr)
         return EXIT_UNUSABLE
-    data = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    try:
+        data = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError: a number past 64 bits from a hand-made capture
+        print(f"explorer export: The capture {args.file!r} holds a number HAR cannot carry.", file=sys.stderr)
+        return EXIT_UNUSABLE
     try:
         sys.stdout.flush()
         buffer = getattr(sys.stdout, "buffer", None)

@@ -68,3 +68,43 @@ def test_a_file_that_is_no_capture_is_one_sentence(content: bytes, said: str, tm
     assert said in str(caught.value) and str(caught.value).endswith(".")
     with pytest.raises(CaptureError, match="Cannot read the capture"):
         read_capture(tmp_path / "missing.jsonl")
+
+
+GOOD_RESPONSE = ('{"kind":"response","seq":0,"t":0.01,"gap":0.01,"size":0,"status":200,"reason":"OK",'
+                 '"http_version":"1.1","headers":{"Content-Type":"text/plain"},"url":"http://x/","mode":"any",'
+                 '"started_at":1700000000.5}')
+
+
+@pytest.mark.parametrize("line", [
+    '{"kind":"chunk","seq":0,"t":0.1,"gap":0.1,"size":Infinity,"data":"x"}',
+    '{"kind":"chunk","seq":1e1000000,"t":0.1,"gap":0.1,"size":1,"data":"x"}',
+    '{"kind":"chunk","seq":0,"t":NaN,"gap":0.1,"size":1,"data":"x"}',
+    '{"kind":"chunk","seq":0,"t":-5,"gap":0.1,"size":1,"data":"x"}',
+    '{"kind":"chunk","seq":0,"t":1e999999999,"gap":0.1,"size":1,"data":"x"}',
+    '{"kind":"chunk","seq":0,"t":0.1,"gap":0.1,"size":1,"data":["x"]}',
+    GOOD_RESPONSE.replace('"mode":"any"', '"mode":"\\u001b[31m"'),
+    GOOD_RESPONSE.replace("1700000000.5", "1e20"),
+    GOOD_RESPONSE.replace('"status":200', '"status":"200"'),
+])
+def test_odd_values_in_a_hand_made_capture_are_one_sentence(line: str, tmp_path: Path) -> None:
+    capture = tmp_path / "odd.jsonl"
+    capture.write_text(line + "\n")
+    with pytest.raises(CaptureError, match=r"^Line 1 of .* is not an explorer record"):
+        read_capture(capture)
+
+
+def test_data_going_back_in_time_is_held_at_the_latest_and_long_silences_are_cut_when_served(tmp_path: Path) -> None:
+    from explorer.demo.replay import MAX_HEAD_WAIT, plan
+
+    lines = [GOOD_RESPONSE,
+             '{"kind":"chunk","seq":0,"t":50,"gap":50,"size":1,"data":"a"}',
+             '{"kind":"chunk","seq":1,"t":0.02,"gap":0,"size":1,"data":"b"}',
+             '{"kind":"chunk","seq":2,"t":1000000,"gap":999950,"size":1,"data":"c"}']
+    capture = tmp_path / "odd.jsonl"
+    capture.write_text("\n".join(lines) + "\n")
+    records = read_capture(capture).runs[0].records
+    assert [r.t for r in records[1:]] == [50.0, 50.0, 1_000_000.0]
+    replay = plan(read_capture(capture), "odd.jsonl")
+    times = [send.at for send in replay.sends]
+    assert all(b - a <= MAX_HEAD_WAIT for a, b in zip([0.0, *times], times)) and times[-1] < 3 * MAX_HEAD_WAIT
+    assert any("cut to" in note for note in replay.notes)

@@ -31,7 +31,7 @@ from .apps import records, until
 
 SIZE = (100, 30)
 EVENT_KINDS = (Kind.EVENT, Kind.SSE, Kind.TOKEN, Kind.MESSAGE)
-GAPS = "/ndjson?count=5&interval=0.3"  # five lines 300 ms apart: a replay at 1x takes 1.2 s
+GAPS = "/ndjson?count=8&interval=0.3"  # eight lines 300 ms apart: a replay at 1x takes 2.1 s
 
 
 def capture(tmp_path: Path, path: str, mode: str, name: str = "run.jsonl") -> Path:
@@ -146,7 +146,7 @@ async def test_pause_holds_the_position_and_step_adds_one_record_at_a_time(tmp_p
         await pilot.press("space")
         assert player.paused and "paused" in bar_text(app)
         index, position = player.index, player.position
-        assert index + 2 < len(run)  # paused before its end (1.2 s at 1x)
+        assert index + 2 < len(run)  # paused before its end (2.1 s at 1x)
         frames = screen._frames
         await until(pilot, lambda: screen._frames >= frames + 5)  # five flushes while paused
         assert (player.index, player.position) == (index, position)
@@ -185,15 +185,18 @@ async def test_a_click_on_the_timeline_jumps_there(tmp_path: Path) -> None:
         await until(pilot, lambda: screen.session.state != "idle")
         await pilot.press("space")
         await pilot.click("#--content-tab-timeline-tab")
-        await until(pilot, lambda: screen.query_one("#arrivals").region.width > 0)
-        sparkline = screen.query_one("#arrivals")
+        sparkline, timeline = screen.query_one("#arrivals"), screen.timeline
+        # drawn on the replay's axis: one column per `_seconds`, across the whole capture (not the first frame's 1)
+        await until(pilot, lambda: timeline._seconds > 0 and sparkline.region.width > 1
+                    and sparkline.region.width == round(player.total / timeline._seconds))
         seconds = player.total / sparkline.region.width
         data_times = [r.t for r in run if r.kind is Kind.CHUNK]
 
         for column in (int(data_times[3] / seconds) + 1, int(data_times[1] / seconds)):  # ahead, then back
             await pilot.click("#arrivals", offset=(column, 1))
-            await pilot.pause()
-            assert player.position == pytest.approx((column + 1) * seconds)
+            target = (column + 1) * seconds  # the clicked column's end; a busy machine may take a while to get there
+            await until(pilot, lambda target=target: abs(player.position - target) < 1e-6)
+            assert player.position == pytest.approx(target)
             shown = [r for r in run if r.t <= player.position]
             assert fields(records(screen.log_widget)) == fields(log_records(shown))
             assert shown_events(screen) == event_fields(shown)

@@ -21,7 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
+from .modes import MODES
 from .record import (
+    DATA_KINDS,
     FINAL_KINDS,
     Flag,
     GapSummary,
@@ -42,8 +44,36 @@ MAX_LINE = 64 << 20  # bytes of one capture line at most
 _HEAD_KINDS = frozenset((Kind.RESPONSE, Kind.INFORMATIONAL, Kind.REDIRECT))
 
 
+MAX_SECONDS = 1e11  # a time in a capture past this (epoch seconds in the year 5138) is no time explorer wrote
+MAX_COUNT = 1 << 62  # a count or size past this is no count explorer wrote
+
+
 class CaptureError(Exception):
     """A capture that cannot be read, in one sentence."""
+
+
+def _count(value: object) -> int:
+    """A whole number explorer wrote (seq, size, status, totals): checked, as the file is untrusted."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= MAX_COUNT:
+        raise ValueError(value)
+    return value
+
+
+def _seconds(value: object) -> float:
+    """A time or duration explorer wrote: a finite number of bounded size."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not -MAX_SECONDS <= value <= MAX_SECONDS:
+        raise ValueError(value)
+    return float(value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return value
+
+
+def _maybe(check: Any, value: object) -> Any:
+    return None if value is None else check(value)
 
 
 @dataclass
@@ -85,11 +115,16 @@ def read_capture(path: str | Path, max_records: int = MAX_RECORDS) -> Capture:
     except OSError as error:
         raise CaptureError(f"Cannot read the capture {name!r}: {error.strerror or error}.") from None
     runs: list[Run] = []
-    count, capped = 0, False
+    count, capped, latest = 0, False, 0.0
     with handle:
         for record in _records(handle, name):
             if not runs or runs[-1].complete:
                 runs.append(Run())
+                latest = 0.0
+            if record.kind in DATA_KINDS:  # explorer stamps data in order; a hand-made file may not
+                if record.t < latest:
+                    record.t = latest
+                latest = record.t
             runs[-1].records.append(record)
             count += 1
             if count >= max_records:
@@ -134,7 +169,7 @@ def _records(handle: Any, name: str) -> Iterator[Record]:
                 yield head
                 head = None
             yield _record(obj, kind)
-        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error):
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, ArithmeticError, binascii.Error):
             raise CaptureError(f"Line {number:,} of {name!r} is not an explorer record "
                                f"(kind {str(obj.get('kind') if isinstance(obj, dict) else None)[:40]!r}).") from None
     if head is not None:
@@ -143,7 +178,10 @@ def _records(handle: Any, name: str) -> Iterator[Record]:
 
 
 def _base(obj: dict[str, Any], kind: Kind) -> Record:
-    return Record(kind, int(obj["seq"]), float(obj["t"]), float(obj["gap"]), int(obj["size"]))
+    t = _seconds(obj["t"])
+    if t < 0:
+        raise ValueError(t)
+    return Record(kind, _count(obj["seq"]), t, _seconds(obj["gap"]), _count(obj["size"]))
 
 
 def _record(obj: dict[str, Any], kind: Kind) -> Record:
@@ -153,26 +191,27 @@ def _record(obj: dict[str, Any], kind: Kind) -> Record:
     elif kind in FINAL_KINDS:
         record.value = _summary(obj)
     elif kind is Kind.SSE:
-        record.value = SSEEvent(obj["event"], obj["data"], obj["id"], obj["retry"])
+        record.value = SSEEvent(_text(obj["event"]), _text(obj["data"]), _text(obj["id"]), _maybe(_count, obj["retry"]))
         if obj.get("truncated"):
             record.flags |= Flag.CUT
-            record.full_size = obj.get("data_length")
+            record.full_size = _maybe(_count, obj.get("data_length"))
     elif kind is Kind.TOKEN:
-        record.value = Token(obj["text"], obj["channel"], obj.get("call"), obj.get("shape"))
+        record.value = Token(_text(obj["text"]), _text(obj["channel"]), _maybe(_count, obj.get("call")),
+                             _maybe(_text, obj.get("shape")))
         if obj.get("truncated"):
             record.flags |= Flag.CUT
-            record.full_size = obj.get("text_length")
+            record.full_size = _maybe(_count, obj.get("text_length"))
     elif kind is Kind.TRAILERS:
-        record.value = dict(obj["trailers"])
+        record.value = {_text(name): _text(value) for name, value in obj["trailers"].items()}
     else:  # bytes: chunk, line, message, framing, control
         record.data = _payload(obj)
         record.flags |= _flags(obj, kind)
         if kind is Kind.CONTROL:
-            record.value = obj["frame"]
+            record.value = _text(obj["frame"])
         elif "extensions" in obj:
-            record.value = obj["extensions"]
+            record.value = _text(obj["extensions"])
         if "decoded_size" in obj and obj["decoded_size"] != len(record.data or b""):
-            record.full_size = int(obj["decoded_size"])
+            record.full_size = _count(obj["decoded_size"])
     if obj.get("stall"):
         record.flags |= Flag.STALL
     return record
@@ -180,9 +219,9 @@ def _record(obj: dict[str, Any], kind: Kind) -> Record:
 
 def _payload(obj: dict[str, Any]) -> bytes | None:
     if "data" in obj:
-        return str(obj["data"]).encode("utf-8", "surrogatepass")
+        return _text(obj["data"]).encode("utf-8", "surrogatepass")
     if "data_b64" in obj:
-        return base64.b64decode(obj["data_b64"], validate=True)
+        return base64.b64decode(_text(obj["data_b64"]), validate=True)
     return None
 
 
@@ -207,15 +246,33 @@ def _response(obj: dict[str, Any]) -> Response:
     sent = obj.get("request")
     request = None
     if isinstance(sent, dict):
-        request = SentRequest(sent["method"], sent["url"], [(str(n), str(v)) for n, v in sent["headers"]],
-                              sent.get("body_size"), sent.get("route", "direct"))
-    return Response(int(obj["status"]), str(obj["reason"]), str(obj["http_version"]),
-                    {str(name): str(value) for name, value in obj["headers"].items()}, str(obj["url"]),
-                    str(obj["mode"]), float(obj["started_at"]), request)
+        request = SentRequest(_text(sent["method"]), _text(sent["url"]),
+                              [(_text(n), _text(v)) for n, v in sent["headers"]],
+                              _maybe(_count, sent.get("body_size")), _text(sent.get("route", "direct")))
+    mode = _text(obj["mode"])
+    if mode not in MODES:
+        raise ValueError(mode)
+    started_at = _seconds(obj["started_at"])
+    if started_at < 0:
+        raise ValueError(started_at)
+    return Response(_count(obj["status"]), _text(obj["reason"]), _text(obj["http_version"]),
+                    {_text(name): _text(value) for name, value in obj["headers"].items()}, _text(obj["url"]),
+                    mode, started_at, request)
 
 
 def _floats(obj: dict[str, Any], names: Any) -> dict[str, Any]:
-    return {name: float(obj[name]) if isinstance(obj.get(name), Decimal) else obj.get(name) for name in names}
+    """The named fields: times as floats, counts as ints, text as text (each checked), absent ones None."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = obj.get(name)
+        if isinstance(value, Decimal):
+            value = _seconds(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = _count(value)
+        elif value is not None and not isinstance(value, (str, bool)):
+            raise ValueError(value)
+        out[name] = value
+    return out
 
 
 def _summary(obj: dict[str, Any]) -> Summary:
@@ -226,6 +283,11 @@ def _summary(obj: dict[str, Any]) -> Summary:
     if isinstance(obj.get("llm"), dict):
         llm = LlmSummary(**_floats(obj["llm"], [f.name for f in fields(LlmSummary) if f.name in obj["llm"]]))
     optional = ("events", "comments", "members", "framing", "close_code", "close_reason", "stopped", "error", "type")
-    return Summary(records=int(obj["records"]), bytes=int(obj["bytes"]), duration=float(obj["duration"]),
-                   ttfb=None if obj.get("ttfb") is None else float(obj["ttfb"]), phases=phases, gaps=gaps,
-                   llm=llm, **{name: obj[name] for name in optional if name in obj})
+    extra = {name: obj[name] for name in optional if name in obj}
+    for name, value in extra.items():
+        if name in ("events", "comments", "members", "close_code"):
+            _count(value)
+        else:
+            _text(value)
+    return Summary(records=_count(obj["records"]), bytes=_count(obj["bytes"]), duration=_seconds(obj["duration"]),
+                   ttfb=_maybe(_seconds, obj.get("ttfb")), phases=phases, gaps=gaps, llm=llm, **extra)

@@ -186,7 +186,25 @@ def plan(capture: Capture, name: str) -> Replay:
         notes.append("The capture passed the record cap: the replay stops where reading it stopped.")
     sent = run.final.summary.phases.sent if run.final is not None else None
     head_wait = min(max(0.0, head.t - sent), MAX_HEAD_WAIT) if sent is not None else 0.0
-    return dataclasses.replace(replay, head_wait=head_wait, notes=tuple(notes))
+    sends, end_at, cut = _gaps_capped(replay.sends, replay.end_at)
+    if cut:
+        notes.append(f"Silences longer than {MAX_HEAD_WAIT:g} s are cut to {MAX_HEAD_WAIT:g} s "
+                     "(a client's idle timeout would end the stream first).")
+    return dataclasses.replace(replay, sends=sends, end_at=end_at, head_wait=head_wait, notes=tuple(notes))
+
+
+def _gaps_capped(sends: tuple[Send, ...], end_at: float) -> tuple[tuple[Send, ...], float, bool]:
+    """The sends with every silence (before each send and before the end) cut to `MAX_HEAD_WAIT` at most."""
+    shift, last, out = 0.0, 0.0, []
+    for send in sends:
+        gap = send.at - last
+        if gap > MAX_HEAD_WAIT:
+            shift += gap - MAX_HEAD_WAIT
+        last = send.at
+        out.append(dataclasses.replace(send, at=send.at - shift) if shift else send)
+    if end_at - last > MAX_HEAD_WAIT:
+        shift += end_at - last - MAX_HEAD_WAIT
+    return tuple(out), end_at - shift, shift > 0
 
 
 def _http(run: Run, response: Response, t0: float, name: str, notes: list[str]) -> Replay:
@@ -237,7 +255,8 @@ def _http(run: Run, response: Response, t0: float, name: str, notes: list[str]) 
     if mode == "sse":
         notes.append("Served as the event stream it was: the same events at the same times.")
     if decoded:
-        notes.append(f"The capture kept the bytes decoded from Content-Encoding {', '.join(codings)}: they are "
+        notes.append(f"The capture kept the bytes decoded from Content-Encoding "
+                     f"{', '.join(sanitize(coding, 40) for coding in codings)}: they are "
                      "served decoded, without Content-Encoding, so sizes on the wire differ.")
     if zlib_mode:
         notes.append("The capture kept decompressed bytes: each read is compressed again as its own zlib stream, "
