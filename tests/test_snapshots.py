@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 from pathlib import Path
-from typing import AsyncGenerator, Iterator
+from typing import Any, AsyncGenerator, Iterator
 
 import ijson
 import pytest
@@ -138,6 +138,15 @@ def test_inspector_on_a_json_line_at(snap_compare, size: tuple[int, int]) -> Non
     assert snap_compare(app, terminal_size=size, run_before=inspect)
 
 
+async def compare_done(app: ExplorerApp, pilot: Any) -> list[compare.StreamPane]:
+    """Wait for the compare screen and both its streams' ends; its panes."""
+    await until(pilot, lambda: isinstance(app.screen, compare.CompareScreen))
+    panes = list(app.screen.query(compare.StreamPane))
+    await until(pilot, lambda: all(p.session.final is not None for p in panes))
+    await app.workers.wait_for_complete()
+    return panes
+
+
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
 def test_compare_at(snap_compare, demo_thread: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compare, "StreamSession", DeterministicSession)  # fixed times, as on the main screen
@@ -146,11 +155,8 @@ def test_compare_at(snap_compare, demo_thread: str, size: tuple[int, int], monke
     app = ExplorerApp(compare=sides)
 
     async def until_both_done(pilot) -> None:  # type: ignore[no-untyped-def]
-        await until(pilot, lambda: isinstance(app.screen, compare.CompareScreen))
-        panes = list(app.screen.query(compare.StreamPane))
-        await until(pilot, lambda: all(p.session.final is not None for p in panes))
-        await app.workers.wait_for_complete()
-        for pane in panes:  # the URL line holds the server's port, which changes from run to run
+        # the URL line holds the server's port, which changes from run to run
+        for pane in await compare_done(app, pilot):
             url = pane.query_one(".url", Static)
             url.update(Text(FIXED_URL + "/chunks?count=4", style="bold"))
         await pilot.pause(0.1)
@@ -226,10 +232,7 @@ def test_llm_compare_at(snap_compare, size: tuple[int, int], monkeypatch: pytest
     app = ExplorerApp(compare=sides)
 
     async def until_both_done(pilot) -> None:  # type: ignore[no-untyped-def]
-        await until(pilot, lambda: isinstance(app.screen, compare.CompareScreen))
-        panes = list(app.screen.query(compare.StreamPane))
-        await until(pilot, lambda: all(p.session.final is not None for p in panes))
-        await app.workers.wait_for_complete()
+        await compare_done(app, pilot)
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=size, run_before=until_both_done)

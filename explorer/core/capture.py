@@ -260,7 +260,7 @@ def _response(obj: dict[str, Any]) -> Response:
                     mode, started_at, request)
 
 
-def _floats(obj: dict[str, Any], names: Any) -> dict[str, Any]:
+def _checked_fields(obj: dict[str, Any], names: Any) -> dict[str, Any]:
     """The named fields: times as floats, counts as ints, text as text (each checked), absent ones None."""
     out: dict[str, Any] = {}
     for name in names:
@@ -276,12 +276,12 @@ def _floats(obj: dict[str, Any], names: Any) -> dict[str, Any]:
 
 
 def _summary(obj: dict[str, Any]) -> Summary:
-    phases = Phases(**_floats(obj["phases"], [f.name for f in fields(Phases)]))
+    phases = Phases(**_checked_fields(obj["phases"], [f.name for f in fields(Phases)]))
     gap_names = [f.name for f in fields(GapSummary)]
-    gaps = GapSummary(**{name: value for name, value in _floats(obj, gap_names).items() if value is not None})
+    gaps = GapSummary(**{name: value for name, value in _checked_fields(obj, gap_names).items() if value is not None})
     llm = None
     if isinstance(obj.get("llm"), dict):
-        llm = LlmSummary(**_floats(obj["llm"], [f.name for f in fields(LlmSummary) if f.name in obj["llm"]]))
+        llm = LlmSummary(**_checked_fields(obj["llm"], [f.name for f in fields(LlmSummary) if f.name in obj["llm"]]))
     optional = ("events", "comments", "members", "framing", "close_code", "close_reason", "stopped", "error", "type")
     extra = {name: obj[name] for name in optional if name in obj}
     for name, value in extra.items():

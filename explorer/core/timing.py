@@ -190,6 +190,16 @@ class TimingStage:
             return Flag.STALL
         return 0
 
+    def judged(self, gap: float, seq: int, stall: bool) -> None:
+        """Account for the gap before data record `seq` as judged already (a record's own stall mark): for a
+        consumer of records made elsewhere, or a replay of them."""
+        if seq:
+            if len(self.pending) >= self.PENDING:
+                self.catch_up(seq)
+            self.pending.append(gap)
+        if stall:
+            self.stalls += 1
+
     def catch_up(self, seq: int) -> None:
         """Bring the histogram up to date with every gap before data record `seq`."""
         with self._lock:

@@ -69,31 +69,6 @@ async def stream_shape(request: web.Request, p: Params, shape: str) -> web.Strea
     return await out.finish()
 
 
-async def openai_chat(request: web.Request, p: Params) -> web.StreamResponse:
-    """OpenAI Chat Completions chunks over SSE, ending in `data: [DONE]`."""
-    return await stream_shape(request, p, "openai-chat")
-
-
-async def openai_responses(request: web.Request, p: Params) -> web.StreamResponse:
-    """OpenAI Responses API events over SSE, ending in `response.completed`."""
-    return await stream_shape(request, p, "openai-responses")
-
-
-async def anthropic(request: web.Request, p: Params) -> web.StreamResponse:
-    """Anthropic Messages events over SSE, from `message_start` to `message_stop`."""
-    return await stream_shape(request, p, "anthropic")
-
-
-async def gemini(request: web.Request, p: Params) -> web.StreamResponse:
-    """Gemini `streamGenerateContent?alt=sse` responses, data-only SSE."""
-    return await stream_shape(request, p, "gemini")
-
-
-async def ollama(request: web.Request, p: Params) -> web.StreamResponse:
-    """Ollama `/api/chat` NDJSON, ending in a `done: true` object with its statistics."""
-    return await stream_shape(request, p, "ollama")
-
-
-async def ollama_generate(request: web.Request, p: Params) -> web.StreamResponse:
-    """Ollama `/api/generate` NDJSON, ending in a `done: true` object with its statistics."""
-    return await stream_shape(request, p, "ollama-generate")
+async def llm_shape(request: web.Request, p: Params) -> web.StreamResponse:
+    """The `/llm/{shape}` endpoints: the shape is the route's last segment (`/llm/anthropic`...)."""
+    return await stream_shape(request, p, request.path.rsplit("/", 1)[-1])

@@ -20,20 +20,17 @@ What the capture cannot give back (chunk boundaries in lines mode, bytes it
 kept decoded, payloads cut to a cap) is said in the endpoint's "watch" text.
 Header values are sent as captured: secrets masked then stay masked.
 
-aiohttp.web loads when a replay is served, not when this module is imported.
+Serving is replay_serve.py; aiohttp.web loads when a replay is served, not when this module is imported.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
-import socket
-import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..core.capture import Capture, CaptureError, Run, read_capture
 from ..core.format import plural
@@ -54,7 +51,7 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what no header field may ca
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name
 _PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+")
 _SENDABLE_CLOSE = frozenset((*range(1000, 1004), *range(1007, 1015), *range(3000, 5000)))
-_NO_BODY = frozenset((204, 304))
+NO_BODY = frozenset((204, 304))
 MAX_HEAD_WAIT = 60.0  # seconds a replay waits before its headers at most (a client's idle timeout would end it first)
 
 
@@ -107,6 +104,8 @@ class ReplayEndpoint(Endpoint):
     def load_handler(self) -> Handler:
         replay = self.replay
         assert replay is not None, "a replay endpoint holds its replay"
+
+        from .replay_serve import serve_http, serve_websocket  # aiohttp.web: loaded when a replay is served
 
         async def handler(request: web.Request, values: dict[str, float]) -> web.StreamResponse:
             return await (serve_websocket(replay, request) if replay.websocket else serve_http(replay, request))
@@ -236,7 +235,7 @@ def _http(run: Run, response: Response, t0: float, name: str, notes: list[str]) 
             sends.append(cut_send)
 
     count = sum(1 for send in sends if not send.raw)
-    if response.status in _NO_BODY:
+    if response.status in NO_BODY:
         sends, count = [], 0
         notes.append(f"Status {response.status} and headers as recorded, no body.")
     elif framed:
@@ -284,7 +283,7 @@ def _http(run: Run, response: Response, t0: float, name: str, notes: list[str]) 
         notes.append("Masked header values are sent masked, as captured.")
     content_length = None
     if "content-length" in headers and "chunked" not in headers.get("transfer-encoding", "").lower() \
-            and response.status not in _NO_BODY:
+            and response.status not in NO_BODY:
         total = sum(len(s.data) for s in sends)
         content_length = total
         original = headers["content-length"].strip()
@@ -436,121 +435,3 @@ def _looks_coded(data: bytes, coding: str) -> bool:
     if coding == "zstd":
         return data[:4] == b"\x28\xb5\x2f\xfd"
     return False  # br has no magic: taken as decoded
-
-
-# -- serving -----------------------------------------------------------------
-
-
-class _Tally:
-    """What the app's guard reads for the event log (as `ChunkStream` offers it)."""
-
-    def __init__(self, response: web.StreamResponse) -> None:
-        self.response = response
-        self.chunks = 0
-        self.bytes = 0
-
-
-async def _until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
-    """Sleep until `deadline` on the loop's clock; yield once when it has passed (a burst must not starve the loop)."""
-    delay = deadline - loop.time()
-    await asyncio.sleep(delay if delay > 0 else 0)
-
-
-async def serve_http(replay: Replay, request: web.Request) -> web.StreamResponse:
-    """The recorded response: status and headers at once, then each write at its time, then the recorded ending."""
-    from aiohttp import HttpVersion11, web
-
-    from .faults import Abandoned
-    from .streaming import STREAM
-
-    response = web.StreamResponse(status=replay.status, reason=replay.reason or None)
-    for name, value in replay.headers:
-        response.headers.add(name, value)
-    tally = _Tally(response)
-    request[STREAM] = tally
-    if replay.content_length is not None:
-        response.content_length = replay.content_length
-    elif replay.status not in _NO_BODY and request.version >= HttpVersion11:
-        response.enable_chunked_encoding()
-    if replay.head_wait:
-        await asyncio.sleep(replay.head_wait)
-    await response.prepare(request)  # a StreamResponse sends its headers now, not with the first write
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    for send in replay.sends:
-        await _until(loop, start + send.at)
-        if send.raw:
-            _transport(request, Abandoned).write(send.data)
-        else:
-            await response.write(send.data)
-        tally.chunks += 1
-        tally.bytes += len(send.data)
-    if replay.ending == "end":
-        if replay.content_length is None:  # a Content-Length body is over when its bytes are: the client goes
-            await _until(loop, start + replay.end_at)
-        await response.write_eof()
-        return response
-    await _until(loop, start + replay.end_at)
-    transport = _transport(request, Abandoned)
-    if replay.ending == "reset":
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    else:
-        transport.close()
-    raise Abandoned(f"replayed the recorded {'reset' if replay.ending == 'reset' else 'cut'} "
-                    f"after {tally.chunks} writes")
-
-
-def _transport(request: web.Request, abandoned: type[ConnectionError]) -> asyncio.Transport:
-    transport = request.transport
-    if transport is None or transport.is_closing():
-        raise abandoned("client already gone")
-    return transport
-
-
-async def serve_websocket(replay: Replay, request: web.Request) -> web.StreamResponse:
-    """The recorded WebSocket: each incoming message at its time, then the recorded close (or a dropped connection)."""
-    from aiohttp import web
-
-    from .streaming import STREAM
-    from .websocket import OPEN_SOCKETS
-
-    ws = web.WebSocketResponse(heartbeat=None, timeout=1.0, protocols=replay.protocols)
-    if not ws.can_prepare(request).ok:
-        raise web.HTTPUpgradeRequired(text="This replay is a WebSocket: open it with a ws:// URL.\n",
-                                      headers={"Upgrade": "websocket"})
-    if replay.head_wait:
-        await asyncio.sleep(replay.head_wait)
-    await ws.prepare(request)
-    request.app[OPEN_SOCKETS].add(ws)
-    request[STREAM] = None
-    reader = asyncio.create_task(_read_until_closed(ws))  # answers the client's close at once (see websocket.py)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    try:
-        for send in replay.sends:
-            await _until(loop, start + send.at)
-            if ws.closed or reader.done():
-                return ws
-            if send.binary:
-                await ws.send_bytes(send.data)
-            else:
-                await ws.send_str(send.data.decode("utf-8", "replace"))
-        await _until(loop, start + replay.end_at)
-        if ws.closed or reader.done():
-            return ws
-        if replay.close_code is not None:
-            await ws.close(code=replay.close_code, message=replay.close_reason.encode())
-        elif request.transport is not None:
-            request.transport.abort()
-    finally:
-        reader.cancel()
-        request.app[OPEN_SOCKETS].discard(ws)
-    return ws
-
-
-async def _read_until_closed(ws: Any) -> None:
-    async for _ in ws:
-        pass

@@ -262,7 +262,4 @@ def note_gaps(timing: TimingStage, records: list[Record]) -> None:
     """Account for the recorded gaps and stall marks of `records`' data records, as the modes did live."""
     for record in records:
         if record.kind in DATA_KINDS and not record.flags & _OUTGOING:
-            if record.seq:
-                timing.pending.append(record.gap)
-            if record.flags & _STALL:
-                timing.stalls += 1
+            timing.judged(record.gap, record.seq, bool(record.flags & _STALL))

@@ -32,7 +32,3 @@ def recognise(obj: dict[str, Any], event: str) -> tuple[str, ShapeDecoder] | Non
             return module.NAME, decoder
     return None
 
-
-def shape_names() -> list[str]:
-    """The names shapes report themselves by (`openai-chat`...), in `SHAPES` order."""
-    return [_module(name).NAME for name in SHAPES]

@@ -66,13 +66,7 @@ class LlmMeter:
         """Account for a token record the engine made (its stall mark as it says; the first names the shape)."""
         if record.token.shape and not self.shape:
             self.shape = record.token.shape
-        if record.seq:
-            timing = self.timing
-            if len(timing.pending) >= timing.PENDING:
-                timing.catch_up(record.seq)
-            timing.pending.append(record.gap)
-            if record.flags & Flag.STALL:
-                timing.stalls += 1
+        self.timing.judged(record.gap, record.seq, bool(record.flags & Flag.STALL))
         self._account(record)
 
     def _account(self, record: Record) -> None:
